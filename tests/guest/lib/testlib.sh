@@ -48,3 +48,32 @@ finish() {
 	echo "$checks checks, $failures failed"
 	[ "$failures" = 0 ] && [ "$checks" -gt 0 ]
 }
+
+# drive_ctl N COMMAND...: a control command to emulated drive N (see
+# `mmc-drive ctl SOCKET ...` and Documentation/mmc-drive.rst).
+drive_ctl() {
+	local n=$1; shift
+	mmc-drive ctl "/run/mmc-drive/$n.sock" "$@"
+}
+
+# json_num JSON KEY: the number after the first "KEY": in JSON.
+json_num() {
+	printf '%s' "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+
+# command_count JSON OPCODE: how often the drive saw OPCODE (e.g. 0x2a).
+command_count() {
+	local n
+	n=$(printf '%s' "$1" | sed -n "s/.*\"$2\":{\"name\":\"[A-Z_0-9]*\",\"count\":\([0-9]*\)}.*/\1/p")
+	echo "${n:-0}"
+}
+
+# Which boot of a "# pkttest-boots: N" test this is (1 for other tests).
+PKTTEST_BOOT=$(sed -n 's/.*pkttest_boot=\([0-9]*\).*/\1/p' /proc/cmdline)
+PKTTEST_BOOT=${PKTTEST_BOOT:-1}
+
+# drive_state N: the "state" text of drive N's disc ("blank", "formatted,
+# 32-block packets", ...).
+drive_state() {
+	drive_ctl "$1" status | sed -n 's/.*"state":"\([^"]*\)".*/\1/p'
+}
