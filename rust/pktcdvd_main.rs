@@ -12,24 +12,38 @@
 //!   wrapper that registers its static objects.
 //! - `control.rs`: the `PACKET_CTRL_CMD` ioctl of `/dev/pktcdvd/control`.
 //! - `class.rs`: the attributes of the sysfs class `/sys/class/pktcdvd`.
-//! - `registry.rs`: the table of mappings (pktcdvd device -> CD drive).
+//! - `registry.rs`: the table of mappings, setup and teardown.
+//! - `device.rs`: a mapping's device: open state, I/O, attributes (and
+//!   the lock order, at its top).
+//! - `disk_ops.rs`: entry points of the block device, sysfs and debugfs.
+//! - `cdrom.rs`, `disk.rs`, `bio.rs`, `sysfs_dev.rs`, `debugfs.rs`: small
+//!   owning wrappers around the shim's C objects.
 
 use kernel::prelude::*;
 
 /// Kernel-free logic, shared with the host crate in `rust/core`.
 #[path = "core/src"]
 pub mod pktcore {
+    pub mod attr;
     pub mod ctl;
     pub mod devnum;
     pub mod errno;
     pub mod fmt;
+    pub mod info;
     pub mod sysfs;
 }
 
+mod bio;
+mod cdrom;
 mod class;
 mod control;
+mod debugfs;
+mod device;
+mod disk;
+mod disk_ops;
 mod registry;
 mod shim;
+mod sysfs_dev;
 
 module! {
     type: PktCdvd,
@@ -41,20 +55,25 @@ module! {
 
 /// The module: its user-visible interfaces, registered while it is loaded.
 struct PktCdvd {
-    // Fields drop in declaration order: the control node goes first, then the
-    // class, the reverse of how they were registered.
+    // Fields drop in declaration order: the reverse of registration.  No
+    // mapping exists at unload: each holds a module reference.
     _control: shim::Registration,
     _class: shim::Registration,
+    _major: shim::Registration,
 }
 
 impl kernel::Module for PktCdvd {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: first thing at init, once.
+        unsafe { registry::init() };
+        let major = shim::BLOCK_MAJOR.register()?;
         let class = shim::CLASS.register()?;
         let control = shim::CONTROL_DEVICE.register()?;
         pr_info!("pktcdvd-rs loaded: /dev/pktcdvd/control, /sys/class/pktcdvd\n");
         Ok(PktCdvd {
             _control: control,
             _class: class,
+            _major: major,
         })
     }
 }

@@ -1,18 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pktcdvd-rs C shim: static kernel objects described by C macros, each
- * callback forwarding into Rust.  No driver logic lives here.
+ * pktcdvd-rs C shim: the kernel objects that only C macros, inline
+ * functions and static initialisers describe, each callback forwarding
+ * into Rust.  No driver logic lives here.  See include/pktcdvd_shim.h.
  */
+#include <linux/bio.h>
+#include <linux/blkdev.h>
 #include <linux/capability.h>
+#include <linux/cdrom.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <scsi/scsi_common.h>
 #include <uapi/linux/pktcdvd.h>
 #include <pktcdvd_shim.h>
 
 static_assert(sizeof(struct pkt_ctrl_command) == PKTRS_CTRL_COMMAND_SIZE);
+/* Rust reads the open mode's write bit as bit 1. */
+static_assert((__force u32)BLK_OPEN_WRITE == 2);
+
+/* Largest bio the pkt disk takes: 128 frames, the largest packet. */
+#define PKT_MAX_SECTORS 512
+#define PKT_FRAME_SIZE 2048
 
 /* ---- /dev/pktcdvd/control ---- */
 
@@ -102,4 +116,409 @@ int pktrs_class_register(void)
 void pktrs_class_unregister(void)
 {
 	class_unregister(&pkt_class);
+}
+
+/* ---- Per-device attributes: stat/ and write_queue/ ---- */
+
+struct pkt_attr {
+	struct device_attribute attr;
+	int id;
+};
+
+static ssize_t pkt_attr_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return pktrs_attr_show(dev_get_drvdata(dev), container_of(attr, struct pkt_attr, attr)->id,
+			       buf, PAGE_SIZE);
+}
+
+static ssize_t pkt_attr_store(struct device *dev, struct device_attribute *attr,
+			      const char *buf, size_t count)
+{
+	return pktrs_attr_store(dev_get_drvdata(dev), container_of(attr, struct pkt_attr, attr)->id,
+				buf, count);
+}
+
+#define PKT_ATTR(_name, _mode, _id)						\
+	static struct pkt_attr pkt_attr_##_name = {				\
+		.attr = __ATTR(_name, _mode, pkt_attr_show, pkt_attr_store),	\
+		.id = _id,							\
+	}
+
+PKT_ATTR(packets_started, 0444, PKTRS_ATTR_PACKETS_STARTED);
+PKT_ATTR(packets_finished, 0444, PKTRS_ATTR_PACKETS_FINISHED);
+PKT_ATTR(kb_written, 0444, PKTRS_ATTR_KB_WRITTEN);
+PKT_ATTR(kb_read, 0444, PKTRS_ATTR_KB_READ);
+PKT_ATTR(kb_read_gather, 0444, PKTRS_ATTR_KB_READ_GATHER);
+PKT_ATTR(reset, 0200, PKTRS_ATTR_RESET);
+PKT_ATTR(size, 0444, PKTRS_ATTR_SIZE);
+PKT_ATTR(congestion_off, 0644, PKTRS_ATTR_CONGESTION_OFF);
+PKT_ATTR(congestion_on, 0644, PKTRS_ATTR_CONGESTION_ON);
+
+static struct attribute *pkt_stat_attrs[] = {
+	&pkt_attr_packets_started.attr.attr,
+	&pkt_attr_packets_finished.attr.attr,
+	&pkt_attr_kb_written.attr.attr,
+	&pkt_attr_kb_read.attr.attr,
+	&pkt_attr_kb_read_gather.attr.attr,
+	&pkt_attr_reset.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pkt_stat_group = {
+	.name = "stat",
+	.attrs = pkt_stat_attrs,
+};
+
+static struct attribute *pkt_wq_attrs[] = {
+	&pkt_attr_size.attr.attr,
+	&pkt_attr_congestion_off.attr.attr,
+	&pkt_attr_congestion_on.attr.attr,
+	NULL,
+};
+
+static const struct attribute_group pkt_wq_group = {
+	.name = "write_queue",
+	.attrs = pkt_wq_attrs,
+};
+
+static const struct attribute_group *pkt_dev_groups[] = {
+	&pkt_stat_group,
+	&pkt_wq_group,
+	NULL,
+};
+
+int pktrs_class_device_create(void *pd, const char *name, struct device **out)
+{
+	struct device *dev = device_create_with_groups(&pkt_class, NULL, MKDEV(0, 0), pd,
+						       pkt_dev_groups, "%s", name);
+
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	*out = dev;
+	return 0;
+}
+
+void pktrs_class_device_destroy(struct device *dev)
+{
+	/* Removes the attributes, waiting for show/store calls in progress. */
+	device_unregister(dev);
+}
+
+/* ---- debugfs: pktcdvd/<name>/info ---- */
+
+static struct dentry *pkt_debugfs_root;
+
+static int pkt_info_show(struct seq_file *m, void *unused)
+{
+	char *buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+
+	if (!buf)
+		return -ENOMEM;
+	seq_write(m, buf, pktrs_info(m->private, buf, PAGE_SIZE));
+	kfree(buf);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pkt_info);
+
+struct dentry *pktrs_debugfs_create(void *pd, const char *name)
+{
+	struct dentry *dir = debugfs_create_dir(name, pkt_debugfs_root);
+
+	debugfs_create_file("info", 0444, dir, pd, &pkt_info_fops);
+	return dir;
+}
+
+void pktrs_debugfs_remove(struct dentry *dir)
+{
+	/* Waits for reads of "info" in progress. */
+	debugfs_remove(dir);
+}
+
+/* ---- The block major, the module reference ---- */
+
+static int pkt_major;
+
+int pktrs_blkdev_register(void)
+{
+	int ret = register_blkdev(0, "pktcdvd");
+
+	if (ret < 0)
+		return ret;
+	pkt_major = ret;
+	pkt_debugfs_root = debugfs_create_dir("pktcdvd", NULL);
+	return 0;
+}
+
+void pktrs_blkdev_unregister(void)
+{
+	debugfs_remove(pkt_debugfs_root);
+	unregister_blkdev(pkt_major, "pktcdvd");
+}
+
+u32 pktrs_blkdev_major(void)
+{
+	return pkt_major;
+}
+
+bool pktrs_module_get(void)
+{
+	return try_module_get(THIS_MODULE);
+}
+
+void pktrs_module_put(void)
+{
+	module_put(THIS_MODULE);
+}
+
+/* ---- The CD/DVD device under a mapping ---- */
+
+static const struct block_device_operations pkt_fops;
+
+int pktrs_cd_open(u32 dev, bool ndelay, void *holder, struct file **out)
+{
+	blk_mode_t mode = BLK_OPEN_READ | (ndelay ? BLK_OPEN_NDELAY : 0);
+	struct file *f = bdev_file_open_by_dev(dev, mode, ndelay ? NULL : holder, NULL);
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	*out = f;
+	return 0;
+}
+
+void pktrs_cd_close(struct file *cd)
+{
+	bdev_fput(cd);
+}
+
+static struct cdrom_device_info *pkt_cdi(struct file *cd)
+{
+	return disk_to_cdi(file_bdev(cd)->bd_disk);
+}
+
+bool pktrs_cd_is_cdrom(struct file *cd)
+{
+	return pkt_cdi(cd) != NULL;
+}
+
+bool pktrs_cd_is_pktcdvd(struct file *cd)
+{
+	return file_bdev(cd)->bd_disk->fops == &pkt_fops;
+}
+
+const char *pktrs_cd_name(struct file *cd)
+{
+	return file_bdev(cd)->bd_disk->disk_name;
+}
+
+int pktrs_cd_last_written(struct file *cd, u32 *last)
+{
+	struct cdrom_device_info *cdi = pkt_cdi(cd);
+	long lw = 0;
+	int ret;
+
+	if (!cdi)
+		return -ENOTTY;
+	ret = cdrom_get_last_written(cdi, &lw);
+	if (ret)
+		return ret < 0 ? ret : -EIO;
+	if (lw < 0 || lw > U32_MAX)
+		return -EIO;
+	*last = lw;
+	return 0;
+}
+
+int pktrs_cd_set_blocksize(struct file *cd, int size)
+{
+	return set_blocksize(cd, size);
+}
+
+int pktrs_cd_mmc(struct file *cd, const u8 *cdb, void *buf, u32 len, int dir,
+		 u32 timeout_ms, bool quiet, u8 *sense)
+{
+	struct cdrom_device_info *cdi = pkt_cdi(cd);
+	struct scsi_sense_hdr sshdr = {};
+	struct packet_command cgc;
+	void *kbuf = NULL;
+	int ret;
+
+	if (!cdi || !cdi->ops->generic_packet)
+		return -ENOTTY;
+	if (len) {
+		/* A buffer the SCSI layer can map, never the caller's stack. */
+		kbuf = kzalloc(len, GFP_NOIO);
+		if (!kbuf)
+			return -ENOMEM;
+		if (dir == 2)
+			memcpy(kbuf, buf, len);
+	}
+	init_cdrom_command(&cgc, kbuf, len,
+			   dir == 1 ? CGC_DATA_READ : dir == 2 ? CGC_DATA_WRITE : CGC_DATA_NONE);
+	memcpy(cgc.cmd, cdb, CDROM_PACKET_SIZE);
+	cgc.sshdr = &sshdr;
+	cgc.quiet = quiet;
+	cgc.timeout = msecs_to_jiffies(timeout_ms);
+	ret = cdi->ops->generic_packet(cdi, &cgc);
+	if (dir == 1 && !ret)
+		memcpy(buf, kbuf, len);
+	if (sense) {
+		sense[0] = sshdr.sense_key;
+		sense[1] = sshdr.asc;
+		sense[2] = sshdr.ascq;
+	}
+	kfree(kbuf);
+	return ret;
+}
+
+int pktrs_cd_ioctl(struct file *cd, u32 mode, unsigned int cmd, unsigned long arg)
+{
+	struct block_device *bdev = file_bdev(cd);
+
+	if (!bdev->bd_disk->fops->ioctl)
+		return -ENOTTY;
+	return bdev->bd_disk->fops->ioctl(bdev, (__force blk_mode_t)mode, cmd, arg);
+}
+
+unsigned int pktrs_cd_check_events(struct file *cd, unsigned int clearing)
+{
+	struct gendisk *disk = file_bdev(cd)->bd_disk;
+
+	if (!disk->fops->check_events)
+		return 0;
+	return disk->fops->check_events(disk, clearing);
+}
+
+/* ---- The pkt block device ---- */
+
+static void pkt_submit_bio(struct bio *bio)
+{
+	void *pd = bio->bi_bdev->bd_disk->private_data;
+	int op;
+
+	bio = bio_split_to_limits(bio);
+	if (!bio)
+		return;
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+		op = PKTRS_BIO_READ;
+		break;
+	case REQ_OP_WRITE:
+		op = PKTRS_BIO_WRITE;
+		break;
+	case REQ_OP_FLUSH:
+		op = PKTRS_BIO_FLUSH;
+		break;
+	default:
+		op = PKTRS_BIO_OTHER;
+		break;
+	}
+	pktrs_submit_bio(pd, bio, op, bio->bi_iter.bi_sector, bio->bi_iter.bi_size);
+}
+
+static int pkt_open(struct gendisk *disk, blk_mode_t mode)
+{
+	return pktrs_open(disk->private_data, disk, (__force u32)mode);
+}
+
+static void pkt_release(struct gendisk *disk)
+{
+	pktrs_release(disk->private_data);
+}
+
+static int pkt_ioctl(struct block_device *bdev, blk_mode_t mode, unsigned int cmd,
+		     unsigned long arg)
+{
+	return pktrs_ioctl(bdev->bd_disk->private_data, (__force u32)mode, cmd, arg);
+}
+
+static unsigned int pkt_check_events(struct gendisk *disk, unsigned int clearing)
+{
+	return pktrs_check_events(disk->private_data, clearing);
+}
+
+static char *pkt_devnode(struct gendisk *disk, umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "pktcdvd/%s", disk->disk_name);
+}
+
+static void pkt_free_disk(struct gendisk *disk)
+{
+	pktrs_free_disk(disk->private_data);
+}
+
+static const struct block_device_operations pkt_fops = {
+	.owner		= THIS_MODULE,
+	.submit_bio	= pkt_submit_bio,
+	.open		= pkt_open,
+	.release	= pkt_release,
+	.ioctl		= pkt_ioctl,
+	.compat_ioctl	= blkdev_compat_ptr_ioctl,
+	.check_events	= pkt_check_events,
+	.devnode	= pkt_devnode,
+	.free_disk	= pkt_free_disk,
+};
+
+int pktrs_disk_alloc(u32 minor, void *pd, struct gendisk **out)
+{
+	struct queue_limits lim = {
+		.max_hw_sectors		= PKT_MAX_SECTORS,
+		.logical_block_size	= PKT_FRAME_SIZE,
+		.features		= BLK_FEAT_ROTATIONAL,
+	};
+	struct gendisk *disk = blk_alloc_disk(&lim, NUMA_NO_NODE);
+
+	if (IS_ERR(disk))
+		return PTR_ERR(disk);
+	disk->major = pkt_major;
+	disk->first_minor = minor;
+	disk->minors = 1;
+	disk->fops = &pkt_fops;
+	disk->flags = GENHD_FL_REMOVABLE | GENHD_FL_NO_PART;
+	snprintf(disk->disk_name, sizeof(disk->disk_name), "pktcdvd%u", minor);
+	disk->private_data = pd;
+	*out = disk;
+	return 0;
+}
+
+int pktrs_disk_add(struct gendisk *disk, struct file *cd)
+{
+	disk->events = file_bdev(cd)->bd_disk->events;
+	return add_disk(disk);
+}
+
+void pktrs_disk_remove(struct gendisk *disk)
+{
+	del_gendisk(disk);
+	put_disk(disk);
+}
+
+void pktrs_disk_put(struct gendisk *disk)
+{
+	put_disk(disk);
+}
+
+void pktrs_disk_set_capacity(struct gendisk *disk, u64 sectors)
+{
+	set_capacity(disk, sectors);
+}
+
+u32 pktrs_disk_devt(struct gendisk *disk)
+{
+	return disk_devt(disk);
+}
+
+const char *pktrs_disk_name(struct gendisk *disk)
+{
+	return disk->disk_name;
+}
+
+void pktrs_bio_endio(struct bio *bio, int error)
+{
+	bio->bi_status = errno_to_blk_status(error);
+	bio_endio(bio);
+}
+
+void pktrs_bio_remap(struct bio *bio, struct file *cd)
+{
+	bio_set_dev(bio, file_bdev(cd));
+	submit_bio_noacct(bio);
 }

@@ -30,6 +30,10 @@ pub enum Errno {
     Nomedium,
     /// `EOPNOTSUPP`: the operation is not supported (yet).
     NotSupported,
+    /// `ERANGE`: a number out of range.
+    Range,
+    /// Any other error, as its positive errno value.
+    Other(i32),
 }
 
 impl Errno {
@@ -47,7 +51,60 @@ impl Errno {
             Errno::Notty => 25,
             Errno::Rofs => 30,
             Errno::NotSupported => 95,
+            Errno::Range => 34,
             Errno::Nomedium => 123,
+            Errno::Other(e) => e,
         }
+    }
+
+    /// The error for a kernel return value `-errno` (or `errno`).
+    pub const fn from_raw(raw: i32) -> Self {
+        match raw.saturating_abs() {
+            1 => Errno::Perm,
+            5 => Errno::Io,
+            6 => Errno::Nxio,
+            12 => Errno::Nomem,
+            14 => Errno::Fault,
+            16 => Errno::Busy,
+            19 => Errno::Nodev,
+            22 => Errno::Inval,
+            25 => Errno::Notty,
+            30 => Errno::Rofs,
+            34 => Errno::Range,
+            95 => Errno::NotSupported,
+            123 => Errno::Nomedium,
+            e => Errno::Other(e),
+        }
+    }
+
+    /// A kernel result: 0 for success, else the error.
+    pub const fn check(ret: i32) -> Result<(), Errno> {
+        if ret < 0 {
+            Err(Errno::from_raw(ret))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_values_round_trip() {
+        for e in [
+            Errno::Perm,
+            Errno::Nxio,
+            Errno::Busy,
+            Errno::Notty,
+            Errno::Nomedium,
+            Errno::Range,
+        ] {
+            assert_eq!(Errno::from_raw(-e.to_raw()), e);
+        }
+        assert_eq!(Errno::from_raw(-13), Errno::Other(13));
+        assert_eq!(Errno::check(0), Ok(()));
+        assert_eq!(Errno::check(-16), Err(Errno::Busy));
     }
 }

@@ -74,3 +74,83 @@ mod tests {
         assert_eq!(w.len(), 8);
     }
 }
+
+/// A short ASCII name in a fixed buffer (a disk name like `sr0`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Name<const N: usize> {
+    bytes: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> Default for Name<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> Name<N> {
+    /// An empty name.
+    pub const fn new() -> Self {
+        Name {
+            bytes: [0; N],
+            len: 0,
+        }
+    }
+
+    /// Appends a byte; non-printable bytes become `?`, and a full name
+    /// (N - 1 bytes, leaving room for a NUL) stays as it is.
+    pub fn push(&mut self, c: u8) {
+        if self.len + 1 < N {
+            self.bytes[self.len] = if c.is_ascii_graphic() { c } else { b'?' };
+            self.len += 1;
+        }
+    }
+
+    /// A name from `text`.
+    pub fn from_text(text: &str) -> Self {
+        let mut n = Self::new();
+        for &c in text.as_bytes() {
+            n.push(c);
+        }
+        n
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII graphic bytes are ever stored.
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("?")
+    }
+
+    /// The name with a terminating NUL, for C.
+    pub fn as_nul_terminated(&self) -> &[u8] {
+        &self.bytes[..self.len + 1]
+    }
+}
+
+impl<const N: usize> fmt::Display for Name<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<const N: usize> fmt::Debug for Name<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_are_bounded_printable_and_nul_terminated() {
+        let n: Name<8> = Name::from_text("sr0");
+        assert_eq!(n.as_str(), "sr0");
+        assert_eq!(n.as_nul_terminated(), b"sr0\0");
+        let long: Name<4> = Name::from_text("pktcdvd0");
+        assert_eq!(long.as_str(), "pkt");
+        let odd: Name<8> = Name::from_text("a b\n");
+        assert_eq!(odd.as_str(), "a?b?");
+    }
+}

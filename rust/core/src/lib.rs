@@ -13,8 +13,10 @@
 
 #![cfg_attr(not(test), no_std)]
 
+pub mod attr;
 pub mod ctl;
 pub mod devnum;
 pub mod errno;
 pub mod fmt;
+pub mod info;
 pub mod sysfs;

@@ -3,8 +3,8 @@
 #
 # The demo, narrated: Debian's own kernel, the pktcdvd-rs module, udftools,
 # and the emulated packet-writing drive (a blank CD-RW in sr0, a DVD-RAM in
-# sr1).  Packet writing through /dev/pktcdvd/* joins it with the driver's
-# packet engine.
+# sr1), mapped with pktsetup and read through /dev/pktcdvd.  Packet writing
+# through /dev/pktcdvd/* joins it with the driver's packet engine.
 # pkttest-drives: cdrw-blank:65536 dvdram:131072
 . /tests/lib/testlib.sh
 say() { printf '\n\033[1m>>> %s\033[0m\n' "$*"; }
@@ -37,6 +37,16 @@ run ls -l /mnt/disc
 (cd /tmp/files && sha256sum photo*) >/tmp/sums
 (cd /mnt/disc && run sha256sum -c /tmp/sums) || exit 1
 run umount /mnt/disc
+
+say "Map the DVD-RAM to a packet device with pktsetup and read it through /dev/pktcdvd"
+run pktsetup dvdram /dev/sr1
+run pktsetup -s
+run timeout 20 blkid /dev/pktcdvd/dvdram
+run mount -t udf -o ro /dev/pktcdvd/dvdram /mnt/disc
+(cd /mnt/disc && run sha256sum -c /tmp/sums) || exit 1
+run umount /mnt/disc
+run cat /sys/class/pktcdvd/pktcdvd0/stat/kb_read
+run pktsetup -d dvdram
 
 say "What the emulated DVD-RAM drive counted"
 drive_ctl 1 counters | tr ',' '\n' | grep -E '"(blocks_read|blocks_written|media_blocks_written|write_commands|flushes|seeks|virtual_time_ns)"'
