@@ -98,6 +98,10 @@ void pktrs_bio_endio(struct bio *bio, int error);
 /* Sends @bio, unchanged, to the CD device of @cd. */
 void pktrs_bio_remap(struct bio *bio, struct file *cd);
 
+/* Flags of a write bio as Rust sees them. */
+#define PKTRS_BIO_PREFLUSH 1	/* the drive cache must be flushed first */
+#define PKTRS_BIO_FUA 2		/* the data must be durable on completion */
+
 /* BIO operations as Rust sees them. */
 #define PKTRS_BIO_READ 0
 #define PKTRS_BIO_WRITE 1
@@ -105,6 +109,41 @@ void pktrs_bio_remap(struct bio *bio, struct file *cd);
 #define PKTRS_BIO_OTHER 3
 /* Open modes reach Rust as the raw blk_mode_t bits; the shim checks that
  * BLK_OPEN_WRITE is bit 1, as Rust assumes. */
+
+/*
+ * Splits off the first @sectors of @bio as a new bio chained to it (its
+ * completion counts toward @bio's), which it returns; @bio keeps the rest.
+ * NULL if no bio could be allocated.
+ */
+struct bio *pktrs_bio_split_front(struct bio *bio, u32 sectors);
+
+/* ---- Packet buffers: pages for one packet of up to 128 frames ---- */
+
+struct pktrs_buf;
+struct pktrs_buf *pktrs_buf_alloc(u32 frames);
+void pktrs_buf_free(struct pktrs_buf *buf);
+/* Copies @bio's data into the buffer from frame @first on. */
+void pktrs_buf_fill_from_bio(struct pktrs_buf *buf, u32 first, struct bio *bio);
+/*
+ * Reads (@write false) or writes frames @first..@first+@count of the
+ * buffer from or to the drive, at @zone_sector + 4 * @first, as one bio,
+ * and waits for it.  0 or -errno.
+ */
+int pktrs_buf_io(struct pktrs_buf *buf, struct file *cd, u64 zone_sector, u32 first,
+		 u32 count, bool write);
+
+/* ---- The worker thread ---- */
+
+struct task_struct;
+/* Starts a thread "name" (nice -20) running pktrs_worker_main(@pd) in a
+ * NOIO allocation scope; NULL on failure. */
+struct task_struct *pktrs_worker_start(void *pd, const char *name);
+/* Asks it to stop and waits until it returned. */
+void pktrs_worker_stop(struct task_struct *task);
+bool pktrs_worker_should_stop(void);
+/* jiffies now, and milliseconds in jiffies. */
+unsigned long pktrs_jiffies(void);
+unsigned long pktrs_ms_to_jiffies(u32 ms);
 
 /* ---- Per-device sysfs (class device) and debugfs ---- */
 
@@ -143,11 +182,13 @@ ssize_t pktrs_class_remove(const char *buf, size_t count);
 /* Reads of /sys/class/pktcdvd/device_map into @buf (@size bytes). */
 ssize_t pktrs_class_device_map(char *buf, size_t size);
 
-/* block_device_operations of the pkt disks. */
-void pktrs_submit_bio(void *pd, struct bio *bio, int op, u64 sector, u32 bytes);
+/* block_device_operations of the pkt disks.  @flags: PKTRS_BIO_*. */
+void pktrs_submit_bio(void *pd, struct bio *bio, int op, u64 sector, u32 bytes, u32 flags);
 int pktrs_open(void *pd, struct gendisk *disk, u32 mode);
 void pktrs_release(void *pd);
 int pktrs_ioctl(void *pd, u32 mode, unsigned int cmd, unsigned long arg);
+/* The worker thread's body. */
+void pktrs_worker_main(void *pd);
 /* The disk is gone: drop the reference its private data held. */
 void pktrs_free_disk(void *pd);
 /* Media events of the disk: those of the CD disk under it. */

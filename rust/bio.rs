@@ -18,6 +18,10 @@ pub(crate) struct OwnedBio {
     bio: NonNull<Bio>,
 }
 
+// SAFETY: a bio may be completed or passed on from any task; the worker
+// thread does so for the bios submitters queue.
+unsafe impl Send for OwnedBio {}
+
 impl OwnedBio {
     /// Takes ownership of a submitted bio.
     ///
@@ -36,6 +40,22 @@ impl OwnedBio {
         core::mem::forget(self);
         // SAFETY: owned by the type invariant; completed once, here.
         unsafe { shim::pktrs_bio_endio(bio, error) };
+    }
+
+    /// Splits off the bio's first `sectors` as a new bio, chained to this
+    /// one (this one completes only after both were ended); this one keeps
+    /// the rest.  `None` if no bio could be allocated.
+    pub(crate) fn split_front(&mut self, sectors: u32) -> Option<OwnedBio> {
+        // SAFETY: owned by the type invariant; the shim returns a new bio
+        // that nobody else completes, or NULL.
+        let front = unsafe { shim::pktrs_bio_split_front(self.bio.as_ptr(), sectors) };
+        // SAFETY: a fresh bio handed to us.
+        unsafe { OwnedBio::from_raw(front) }
+    }
+
+    /// The raw bio, to copy its data (it stays owned).
+    pub(crate) fn as_raw(&self) -> *mut Bio {
+        self.bio.as_ptr()
     }
 
     /// Sends the bio unchanged to the CD device of `cd` (same sector: the

@@ -11,6 +11,17 @@ use core::ptr;
 /// Timeout of the driver's own MMC commands (the C driver used 60 s).
 pub(crate) const MMC_TIMEOUT_MS: u32 = 60_000;
 
+/// The direction of an MMC command's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DataDir {
+    /// No data.
+    None,
+    /// From the drive into the buffer.
+    Read,
+    /// From the buffer to the drive.
+    Write,
+}
+
 /// A failed MMC command: its errno and, for CHECK CONDITION, the sense key,
 /// ASC and ASCQ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,18 +99,25 @@ impl CdHandle {
         Errno::check(unsafe { shim::pktrs_cd_set_blocksize(self.raw(), size) })
     }
 
-    /// Sends one MMC command that moves no data.
-    pub(crate) fn command(&self, cdb: &[u8; 12], quiet: bool) -> Result<(), MmcError> {
+    /// Sends one MMC command; `buf` is filled by the drive or sent to it as
+    /// `dir` says.
+    pub(crate) fn mmc(&self, cdb: &[u8; 12], buf: &mut [u8], dir: DataDir, quiet: bool) -> Result<(), MmcError> {
         let mut sense = [0u8; 3];
-        // SAFETY: the file is open; `cdb` is 12 bytes; no data buffer;
-        // `sense` has room for 3 bytes.
+        let dir = match dir {
+            DataDir::None => 0,
+            DataDir::Read => 1,
+            DataDir::Write => 2,
+        };
+        let len = u32::try_from(buf.len()).map_err(|_| MmcError { errno: Errno::Inval, sense })?;
+        // SAFETY: the file is open; `cdb` is 12 bytes; `buf` is `len` bytes
+        // the shim copies from or into; `sense` has room for 3 bytes.
         let ret = unsafe {
             shim::pktrs_cd_mmc(
                 self.raw(),
                 cdb.as_ptr(),
-                core::ptr::null_mut(),
-                0,
-                0,
+                buf.as_mut_ptr().cast(),
+                len,
+                dir,
                 MMC_TIMEOUT_MS,
                 quiet,
                 sense.as_mut_ptr(),
@@ -111,6 +129,11 @@ impl CdHandle {
             // A positive result is a SCSI status: the command failed.
             _ => Err(MmcError { errno: Errno::Io, sense }),
         }
+    }
+
+    /// Sends one MMC command that moves no data.
+    pub(crate) fn command(&self, cdb: &[u8; 12], quiet: bool) -> Result<(), MmcError> {
+        self.mmc(cdb, &mut [], DataDir::None, quiet)
     }
 
     /// The drive's own ioctl handler, with the caller's open mode.
@@ -145,6 +168,41 @@ pub(crate) mod cdb {
     /// PREVENT ALLOW MEDIUM REMOVAL: lock (true) or unlock the door.
     pub(crate) fn prevent_allow(lock: bool) -> [u8; 12] {
         [0x1e, 0, 0, 0, u8::from(lock), 0, 0, 0, 0, 0, 0, 0]
+    }
+
+    /// SYNCHRONIZE CACHE.
+    pub(crate) fn synchronize_cache() -> [u8; 12] {
+        [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    }
+
+    /// GET CONFIGURATION, header only (the current profile).
+    pub(crate) fn get_configuration(alloc: u8) -> [u8; 12] {
+        [0x46, 0, 0, 0, 0, 0, 0, 0, alloc, 0, 0, 0]
+    }
+
+    /// READ DISC INFORMATION.
+    pub(crate) fn read_disc_information(alloc: u8) -> [u8; 12] {
+        [0x51, 0, 0, 0, 0, 0, 0, 0, alloc, 0, 0, 0]
+    }
+
+    /// READ TRACK INFORMATION of track `track`.
+    pub(crate) fn read_track_information(track: u8, alloc: u8) -> [u8; 12] {
+        [0x52, 1, 0, 0, 0, track, 0, 0, alloc, 0, 0, 0]
+    }
+
+    /// MODE SENSE (10) of `page`, current values.
+    pub(crate) fn mode_sense(page: u8, alloc: u8) -> [u8; 12] {
+        [0x5a, 0, page, 0, 0, 0, 0, 0, alloc, 0, 0, 0]
+    }
+
+    /// MODE SELECT (10), page format, of `len` bytes.
+    pub(crate) fn mode_select(len: u8) -> [u8; 12] {
+        [0x55, 0x10, 0, 0, 0, 0, 0, 0, len, 0, 0, 0]
+    }
+
+    /// SEND OPC INFORMATION: calibrate the laser power now.
+    pub(crate) fn send_opc() -> [u8; 12] {
+        [0x54, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
     }
 
     /// SET CD SPEED with read and write speeds in kB/s (0xffff: fastest).

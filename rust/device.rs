@@ -9,26 +9,42 @@
 //! 1. `registry::SLOTS` (global): the slot table.  Held only for lookups
 //!    and bookkeeping: never across a drive command, a device open or
 //!    close, or while waiting for another lock.
-//! 2. `PktDevice::state` (per device): the open state.  Held across the
-//!    drive commands of a first open and a last close, so that these never
-//!    overlap; a hung drive therefore blocks only its own device.
-//!    Never taken with `SLOTS` held.
-//! 3. `PktDevice::marks` (per device, leaf): the congestion marks.
+//! 2. `PktDevice::state` (per device): the open state and the writing
+//!    session.  Held across the drive commands of a first open, a write
+//!    open's probe and a last close (which waits for the worker to write
+//!    everything), so that these never overlap; a hung drive therefore
+//!    blocks only its own device.  Never taken with `SLOTS` held, never by
+//!    the worker.
+//! 3. `PktDevice::queue` (per device): requests between submitters and the
+//!    worker.  Held only to move requests; no I/O under it.  `work` (the
+//!    worker waits on it) and `congestion` (writers wait on it) are its
+//!    condition variables.
+//! 4. `PktDevice::marks` (per device, leaf): the congestion marks.
 //!
 //! Counters are atomics and need no lock.
 
 use crate::bio::OwnedBio;
 use crate::cdrom::{cdb, CdHandle};
+use crate::packet::PacketBuf;
 use crate::pktcore::{
     attr::{self, CongestionMarks},
     devnum::DevNum,
     errno::Errno,
     fmt::Name,
-    info::Info,
+    info::{self, Info},
+    probe::WriteSettings,
+    zone::{self, SECTORS_PER_FRAME},
 };
+use crate::queue::{Piece, Queue, Request, Session};
 use crate::shim::{self, ModuleRef};
+use crate::worker::Worker;
+use crate::write_probe;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::{new_mutex, prelude::*, sync::Mutex};
+use kernel::{
+    new_condvar, new_mutex,
+    prelude::*,
+    sync::{CondVar, Mutex},
+};
 
 /// The open state of a device.
 pub(crate) struct OpenState {
@@ -39,9 +55,14 @@ pub(crate) struct OpenState {
     excl: Option<CdHandle>,
     /// Set by teardown: no new opens.
     removed: bool,
+    /// The writing session's worker, from the first write open to the last
+    /// close.
+    worker: Option<Worker>,
+    /// The writing session's settings.
+    settings: Option<WriteSettings>,
 }
 
-/// What a device counts (the sysfs `stat/` files), in 512-byte sectors.
+/// What a device counts (the sysfs `stat/` files), sectors in 512 bytes.
 #[derive(Default)]
 pub(crate) struct Stats {
     packets_started: AtomicU64,
@@ -79,11 +100,18 @@ pub(crate) struct PktDevice {
     /// The drive's name, `sr0`.
     pub(crate) cd_name: Name<32>,
     /// The mapping's lasting handle on the drive (read-only, no media
-    /// checks), from setup to teardown: reads and forwarded ioctls go
-    /// through it.
+    /// checks), from setup to teardown: all I/O to the drive goes through it.
     cd: CdHandle,
     #[pin]
     state: Mutex<OpenState>,
+    #[pin]
+    pub(crate) queue: Mutex<Queue>,
+    /// The worker waits here for requests.
+    #[pin]
+    pub(crate) work: CondVar,
+    /// Writers wait here while the queue is congested.
+    #[pin]
+    congestion: CondVar,
     #[pin]
     marks: Mutex<CongestionMarks>,
     stats: Stats,
@@ -104,6 +132,14 @@ const FORWARDED: [u32; 6] = [
 
 /// `ENOTTY` as an ioctl result.
 const ENOTTY_RET: i32 = -25;
+
+/// Packet buffers per device (module parameter `buffers`), clamped.
+fn buffers_param() -> usize {
+    use core::borrow::Borrow;
+    // value() is a u32 in 7.3 and a &u32 in 7.2: Borrow takes either.
+    let n: u32 = *Borrow::<u32>::borrow(&crate::module_parameters::buffers.value());
+    n.clamp(1, 64) as usize
+}
 
 impl PktDevice {
     /// A device for `slot`, mapping drive `cd_dev` through `cd`.
@@ -127,7 +163,16 @@ impl PktDevice {
             cd_dev,
             cd_name,
             cd,
-            state <- new_mutex!(OpenState { open_count: 0, excl: None, removed: false }),
+            state <- new_mutex!(OpenState {
+                open_count: 0,
+                excl: None,
+                removed: false,
+                worker: None,
+                settings: None,
+            }),
+            queue <- new_mutex!(Queue::new()),
+            work <- new_condvar!(),
+            congestion <- new_condvar!(),
             marks <- new_mutex!(CongestionMarks::default()),
             stats: Stats::default(),
             _module: module,
@@ -155,12 +200,10 @@ impl PktDevice {
 
     /// An open of the pkt device.  The first one opens the drive fully
     /// (checking the disc, locking the door) and sets the capacity from
-    /// the disc; writing arrives with the packet engine.
+    /// the disc; the first one for writing starts a writing session.  A
+    /// reader does not keep writers out (the C driver returned EBUSY).
     pub(crate) fn open(&self, disk: &crate::disk_ops::DiskRef, mode: u32) -> Result<(), Errno> {
-        if mode & shim::BLK_OPEN_WRITE != 0 {
-            pr_info!("{}: opening for writing needs the packet engine (not yet built)\n", self.name.as_str());
-            return Err(Errno::Rofs);
-        }
+        let write = mode & shim::BLK_OPEN_WRITE != 0;
         let mut st = self.state.lock();
         if st.removed {
             return Err(Errno::Nxio);
@@ -169,28 +212,84 @@ impl PktDevice {
             let holder: *const Self = self;
             let excl = CdHandle::open(self.cd_dev, false, holder.cast())?;
             // Frames 0..=last, so the last frame (where UDF keeps an anchor)
-            // is readable; the C driver set `last` frames and lost it.  The
-            // capacity of the pkt device only: sr0's stays as it is.
-            let last = excl.last_written()?;
-            disk.set_capacity((u64::from(last) + 1) * 4);
+            // is readable; the C driver set `last` frames and lost it.  A
+            // blank disc has nothing written: capacity 0 (a write open then
+            // says why it cannot write).  The capacity of the pkt device
+            // only: sr0's stays as it is.
+            let capacity = excl.last_written().map_or(0, |last| (u64::from(last) + 1) * SECTORS_PER_FRAME);
+            disk.set_capacity(capacity);
             excl.set_blocksize(2048)?;
-            // Reading only: the drive may read as fast as it can.
-            let _ = excl.command(&cdb::set_speed(0xffff, 0xffff), true);
+            if !write {
+                // Reading only: the drive may read as fast as it can.
+                let _ = excl.command(&cdb::set_speed(0xffff, 0xffff), true);
+            }
             st.excl = Some(excl);
+        }
+        if write && st.worker.is_none() {
+            if let Err(e) = self.start_session(&mut st) {
+                if st.open_count == 0 {
+                    self.close_drive(&mut st);
+                }
+                return Err(e);
+            }
         }
         st.open_count += 1;
         Ok(())
     }
 
-    /// A close of the pkt device.  The last one unlocks the door (the
-    /// mapping's lasting handle keeps the drive open, so the cdrom layer
-    /// would not) and closes the full handle.
-    pub(crate) fn release(&self) {
-        let mut st = self.state.lock();
-        st.open_count = st.open_count.saturating_sub(1);
-        if st.open_count > 0 {
-            return;
+    /// Starts a writing session: probe the disc, allocate the packet
+    /// buffers (here, not on the I/O path), start the worker.
+    fn start_session(&self, st: &mut OpenState) -> Result<(), Errno> {
+        let excl = st.excl.as_ref().ok_or(Errno::Io)?;
+        let (settings, write_speed) = write_probe::probe(excl, &self.name)?;
+        let n = buffers_param();
+        let mut buffers = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| Errno::Nomem)?;
+        for _ in 0..n {
+            let b = PacketBuf::new(settings.geometry.frames())?;
+            buffers.push(b, GFP_KERNEL).map_err(|_| Errno::Nomem)?;
         }
+        {
+            let mut q = self.queue.lock();
+            q.geometry = Some(settings.geometry);
+            q.session = Some(Session { settings, write_speed, buffers });
+            q.stopping = false;
+        }
+        let pd: *const Self = self;
+        // SAFETY: the worker is stopped (in `end_session`) before the last
+        // close returns, and the device outlives every open.
+        match unsafe { Worker::start(pd.cast(), &self.name) } {
+            Ok(worker) => {
+                st.worker = Some(worker);
+                st.settings = Some(settings);
+                Ok(())
+            }
+            Err(e) => {
+                let mut q = self.queue.lock();
+                q.geometry = None;
+                q.session = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Ends the writing session: the worker writes everything, flushes the
+    /// drive's cache and stops.
+    fn end_session(&self, st: &mut OpenState) {
+        if let Some(worker) = st.worker.take() {
+            self.queue.lock().stopping = true;
+            self.work.notify_all();
+            drop(worker);
+            let mut q = self.queue.lock();
+            q.geometry = None;
+            q.session = None;
+            q.stopping = false;
+        }
+    }
+
+    /// Unlocks the door (the mapping's lasting handle keeps the drive
+    /// open, so the cdrom layer would not), resets the speed and closes the
+    /// full handle.
+    fn close_drive(&self, st: &mut OpenState) {
         if let Some(excl) = st.excl.take() {
             if let Err(e) = excl.command(&cdb::prevent_allow(false), true) {
                 pr_warn!(
@@ -202,8 +301,21 @@ impl PktDevice {
                     e.sense[2]
                 );
             }
-            drop(excl);
+            let _ = excl.command(&cdb::set_speed(0xffff, 0xffff), true);
         }
+    }
+
+    /// A close of the pkt device; the last one ends the writing session
+    /// and releases the drive.
+    pub(crate) fn release(&self) {
+        let mut st = self.state.lock();
+        st.open_count = st.open_count.saturating_sub(1);
+        if st.open_count > 0 {
+            return;
+        }
+        self.end_session(&mut st);
+        st.settings = None;
+        self.close_drive(&mut st);
     }
 
     /// An ioctl on the pkt device: the six the C driver forwarded go to the
@@ -228,17 +340,132 @@ impl PktDevice {
         self.cd.check_events(clearing)
     }
 
-    /// A bio for the pkt device.  Reads go straight to the drive.
-    pub(crate) fn submit_bio(&self, bio: OwnedBio, op: i32, _sector: u64, bytes: u32) {
+    /// A bio for the pkt device.
+    pub(crate) fn submit_bio(&self, bio: OwnedBio, op: i32, sector: u64, bytes: u32, flags: u32) {
         match op {
             shim::BIO_READ => {
                 self.stats.sectors_read.fetch_add(u64::from(bytes / 512), Ordering::Relaxed);
-                bio.remap(&self.cd);
+                let mut q = self.queue.lock();
+                if q.geometry.is_some() {
+                    // While writing, reads go in order through the worker.
+                    q.push(Request::Read(bio, bytes));
+                    drop(q);
+                    self.work.notify_one();
+                } else {
+                    drop(q);
+                    bio.remap(&self.cd);
+                }
             }
-            // Nothing is cached here: there is nothing to flush yet.
-            shim::BIO_FLUSH => bio.end(Ok(())),
-            shim::BIO_WRITE => bio.end(Err(Errno::Rofs)),
+            shim::BIO_WRITE => self.submit_write(bio, sector, bytes, flags),
+            shim::BIO_FLUSH => self.submit_write(bio, sector, 0, shim::BIO_PREFLUSH),
             _ => bio.end(Err(Errno::NotSupported)),
+        }
+    }
+
+    /// A write: split at zone boundaries into pieces for the worker, with
+    /// barriers for PREFLUSH (before) and FUA (after).
+    fn submit_write(&self, mut bio: OwnedBio, sector: u64, bytes: u32, flags: u32) {
+        self.wait_congestion();
+        let mut q = self.queue.lock();
+        let Some(geometry) = q.geometry else {
+            drop(q);
+            // Without a writing session there is nothing to flush.
+            let r = if bytes == 0 { Ok(()) } else { Err(Errno::Rofs) };
+            bio.end(r);
+            return;
+        };
+        if bytes == 0 {
+            q.push(Request::Barrier(Some(bio)));
+            drop(q);
+            self.work.notify_one();
+            return;
+        }
+        if !zone::whole_frames(sector, u64::from(bytes)) {
+            drop(q);
+            pr_err!("{}: write of {} bytes at sector {} is not in whole frames\n", self.name.as_str(), bytes, sector);
+            bio.end(Err(Errno::Io));
+            return;
+        }
+        if flags & shim::BIO_PREFLUSH != 0 {
+            q.push(Request::Barrier(None));
+        }
+        let fua = flags & shim::BIO_FUA != 0;
+        let mut sector = sector;
+        let mut left = u64::from(bytes) / 512;
+        let mut pieces = 0;
+        loop {
+            let Some(to_end) = geometry.sectors_to_zone_end(sector) else {
+                drop(q);
+                bio.end(Err(Errno::Io));
+                return;
+            };
+            let frame = sector / SECTORS_PER_FRAME;
+            if left <= to_end {
+                let frames = (left / SECTORS_PER_FRAME) as u32;
+                q.push(Request::Write(Piece { bio, frame, frames, hold: fua }));
+                pieces += 1;
+                break;
+            }
+            let Some(front) = bio.split_front(to_end as u32) else {
+                drop(q);
+                bio.end(Err(Errno::Nomem));
+                return;
+            };
+            let frames = (to_end / SECTORS_PER_FRAME) as u32;
+            q.push(Request::Write(Piece { bio: front, frame, frames, hold: false }));
+            pieces += 1;
+            sector += to_end;
+            left -= to_end;
+        }
+        if fua {
+            q.push(Request::Barrier(None));
+        }
+        q.queued_writes += pieces;
+        drop(q);
+        self.work.notify_one();
+    }
+
+    /// Holds a writer while the queue is at or above `congestion_on`,
+    /// until it drains to `congestion_off`.  Uninterruptible, as in C: the
+    /// bio must be queued whatever signal comes; the worker always drains.
+    fn wait_congestion(&self) {
+        let marks = *self.marks.lock();
+        if !marks.enabled() {
+            return;
+        }
+        let mut q = self.queue.lock();
+        if q.geometry.is_none() || q.queued_writes < marks.on() as usize {
+            return;
+        }
+        while q.geometry.is_some() && q.queued_writes > marks.off() as usize {
+            self.congestion.wait(&mut q);
+        }
+    }
+
+    /// The worker wrote (or failed) a packet of `pieces`.
+    pub(crate) fn packet_done(&self, pieces: &[Piece], ok: bool) {
+        let sectors: u64 = pieces.iter().map(|p| u64::from(p.frames) * SECTORS_PER_FRAME).sum();
+        self.stats.packets_started.fetch_add(1, Ordering::Relaxed);
+        self.stats.packets_finished.fetch_add(1, Ordering::Relaxed);
+        if ok {
+            self.stats.sectors_written.fetch_add(sectors, Ordering::Relaxed);
+        }
+    }
+
+    /// The worker read `frames` frames to fill a packet.
+    pub(crate) fn count_gather(&self, frames: u32) {
+        self.stats
+            .sectors_read_gather
+            .fetch_add(u64::from(frames) * SECTORS_PER_FRAME, Ordering::Relaxed);
+    }
+
+    /// `count` write pieces left the queue: wake congested writers.
+    pub(crate) fn writes_done(&self, count: usize) {
+        let off = self.marks.lock().off();
+        let mut q = self.queue.lock();
+        q.queued_writes = q.queued_writes.saturating_sub(count);
+        if off < 0 || q.queued_writes <= off as usize {
+            self.congestion.notify_all();
         }
     }
 
@@ -252,7 +479,7 @@ impl PktDevice {
             ATTR_KB_WRITTEN => writeln!(w, "{}", kb(&s.sectors_written)),
             ATTR_KB_READ => writeln!(w, "{}", kb(&s.sectors_read)),
             ATTR_KB_READ_GATHER => writeln!(w, "{}", kb(&s.sectors_read_gather)),
-            ATTR_SIZE => writeln!(w, "0"),
+            ATTR_SIZE => writeln!(w, "{}", self.queue.lock().queued_writes),
             ATTR_CONGESTION_OFF => writeln!(w, "{}", self.marks.lock().off()),
             ATTR_CONGESTION_ON => writeln!(w, "{}", self.marks.lock().on()),
             _ => return Err(Errno::Inval),
@@ -279,6 +506,8 @@ impl PktDevice {
             }
             _ => return Err(Errno::Inval),
         }
+        // New marks may release waiting writers.
+        self.congestion.notify_all();
         Ok(())
     }
 
@@ -287,16 +516,31 @@ impl PktDevice {
         let s = &self.stats;
         let kb = |c: &AtomicU64| c.load(Ordering::Relaxed) / 2;
         let marks = *self.marks.lock();
-        let open_count = self.state.lock().open_count;
+        let (open_count, settings) = {
+            let st = self.state.lock();
+            (st.open_count, st.settings)
+        };
+        let queued = self.queue.lock().queued_writes as u32;
+        let settings = settings.map_or(info::Settings::default(), |s| info::Settings {
+            packet_frames: s.geometry.frames(),
+            write_type: 0,
+            fixed: true,
+            link_loss: 7,
+            track_mode: s.track_mode,
+            block_mode: s.block_mode,
+        });
         let info = Info {
             name: self.name.as_str(),
             cd_name: self.cd_name.as_str(),
+            settings,
             packets_started: s.packets_started.load(Ordering::Relaxed),
             packets_finished: s.packets_finished.load(Ordering::Relaxed),
             kb_written: kb(&s.sectors_written),
             kb_read_gather: kb(&s.sectors_read_gather),
             kb_read: kb(&s.sectors_read),
             open_count,
+            flags: if settings.packet_frames > 0 { 1 << 1 } else { 0 },
+            bios_queued: queued,
             congestion: (marks.off(), marks.on()),
             ..Default::default()
         };

@@ -58,12 +58,12 @@ fn errno_ret(r: Result<(), crate::pktcore::errno::Errno>) -> c_int {
 ///
 /// Called by the shim with a pkt disk's `pd` and a bio submitted to it.
 #[no_mangle]
-unsafe extern "C" fn pktrs_submit_bio(pd: *const c_void, bio: *mut Bio, op: c_int, sector: u64, bytes: u32) {
+unsafe extern "C" fn pktrs_submit_bio(pd: *const c_void, bio: *mut Bio, op: c_int, sector: u64, bytes: u32, flags: u32) {
     // SAFETY: the disk's private data, valid while the disk takes bios.
     let dev = unsafe { device(pd) };
     // SAFETY: a live bio, handed to the driver to complete.
     if let Some(bio) = unsafe { OwnedBio::from_raw(bio) } {
-        dev.submit_bio(bio, op, sector, bytes);
+        dev.submit_bio(bio, op, sector, bytes, flags);
     }
 }
 
@@ -182,4 +182,16 @@ unsafe extern "C" fn pktrs_info(pd: *const c_void, buf: *mut u8, size: usize) ->
     let mut w = BufWriter::new(page);
     dev.info(&mut w);
     w.len()
+}
+
+/// The worker thread's body.
+///
+/// # Safety
+///
+/// Called by the worker thread the device started, with its `pd`; the
+/// device stops the thread before it can go away.
+#[no_mangle]
+unsafe extern "C" fn pktrs_worker_main(pd: *const c_void) {
+    // SAFETY: guaranteed by the caller.
+    crate::engine::run(unsafe { device(pd) });
 }

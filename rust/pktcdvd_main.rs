@@ -16,8 +16,11 @@
 //! - `device.rs`: a mapping's device: open state, I/O, attributes (and
 //!   the lock order, at its top).
 //! - `disk_ops.rs`: entry points of the block device, sysfs and debugfs.
-//! - `cdrom.rs`, `disk.rs`, `bio.rs`, `sysfs_dev.rs`, `debugfs.rs`: small
-//!   owning wrappers around the shim's C objects.
+//! - `write_probe.rs`: what a write open asks the drive and programs.
+//! - `queue.rs`, `engine.rs`: the packet engine and its worker's queue.
+//! - `cdrom.rs`, `disk.rs`, `bio.rs`, `packet.rs`, `worker.rs`,
+//!   `sysfs_dev.rs`, `debugfs.rs`: small owning wrappers around the
+//!   shim's C objects.
 
 use kernel::prelude::*;
 
@@ -25,12 +28,15 @@ use kernel::prelude::*;
 #[path = "core/src"]
 pub mod pktcore {
     pub mod attr;
+    pub mod coverage;
     pub mod ctl;
     pub mod devnum;
     pub mod errno;
     pub mod fmt;
     pub mod info;
+    pub mod probe;
     pub mod sysfs;
+    pub mod zone;
 }
 
 mod bio;
@@ -41,9 +47,14 @@ mod debugfs;
 mod device;
 mod disk;
 mod disk_ops;
+mod engine;
+mod packet;
+mod queue;
 mod registry;
 mod shim;
 mod sysfs_dev;
+mod worker;
+mod write_probe;
 
 module! {
     type: PktCdvd,
@@ -51,6 +62,12 @@ module! {
     authors: ["pktcdvd-rs developers"],
     description: "Packet writing layer for CD/DVD drives",
     license: "GPL",
+    params: {
+        buffers: u32 {
+            default: 8,
+            description: "Packet buffers per device: packets assembled and cached at once (1-64)",
+        },
+    },
 }
 
 /// The module: its user-visible interfaces, registered while it is loaded.

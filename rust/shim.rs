@@ -11,7 +11,7 @@ use core::{
     ffi::{c_int, c_uint, c_ulong, c_void},
     sync::atomic::{AtomicBool, Ordering},
 };
-use kernel::{error::to_result, prelude::*};
+use kernel::{error::to_result, prelude::*, time::Jiffies};
 
 /// Declares opaque C types that Rust only handles by pointer.
 macro_rules! opaque {
@@ -35,6 +35,10 @@ opaque! {
     Device;
     /// `struct dentry`.
     Dentry;
+    /// `struct pktrs_buf`: the pages of one packet buffer.
+    PktBuf;
+    /// `struct task_struct`: the worker thread.
+    Task;
 }
 
 extern "C" {
@@ -76,6 +80,18 @@ extern "C" {
     pub(crate) fn pktrs_disk_devt(disk: *mut Gendisk) -> u32;
     pub(crate) fn pktrs_bio_endio(bio: *mut Bio, error: c_int);
     pub(crate) fn pktrs_bio_remap(bio: *mut Bio, cd: *mut File);
+    pub(crate) fn pktrs_bio_split_front(bio: *mut Bio, sectors: u32) -> *mut Bio;
+
+    pub(crate) fn pktrs_buf_alloc(frames: u32) -> *mut PktBuf;
+    pub(crate) fn pktrs_buf_free(buf: *mut PktBuf);
+    pub(crate) fn pktrs_buf_fill_from_bio(buf: *mut PktBuf, first: u32, bio: *mut Bio);
+    pub(crate) fn pktrs_buf_io(buf: *mut PktBuf, cd: *mut File, zone_sector: u64, first: u32, count: u32, write: bool) -> c_int;
+
+    pub(crate) fn pktrs_worker_start(pd: *const c_void, name: *const u8) -> *mut Task;
+    pub(crate) fn pktrs_worker_stop(task: *mut Task);
+    pub(crate) fn pktrs_worker_should_stop() -> bool;
+    pub(crate) fn pktrs_jiffies() -> Jiffies;
+    pub(crate) fn pktrs_ms_to_jiffies(ms: u32) -> Jiffies;
 
     pub(crate) fn pktrs_class_device_create(pd: *const c_void, name: *const u8, out: *mut *mut Device) -> c_int;
     pub(crate) fn pktrs_class_device_destroy(dev: *mut Device);
@@ -87,6 +103,10 @@ extern "C" {
 pub(crate) const BIO_READ: c_int = 0;
 pub(crate) const BIO_WRITE: c_int = 1;
 pub(crate) const BIO_FLUSH: c_int = 2;
+
+/// `PKTRS_BIO_PREFLUSH`, `PKTRS_BIO_FUA`: flags of a write bio.
+pub(crate) const BIO_PREFLUSH: u32 = 1;
+pub(crate) const BIO_FUA: u32 = 2;
 
 /// `BLK_OPEN_WRITE` in the raw open mode (the shim asserts it is bit 1).
 pub(crate) const BLK_OPEN_WRITE: u32 = 1 << 1;
@@ -159,10 +179,10 @@ pub(crate) struct Registration(&'static ShimObject);
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // SAFETY: by the type invariants the object is registered, only this
-        // value removes it, and `unregister` is its removing function.  The
-        // objects are sysfs files and a misc device whose fops pin the
+        // The objects are sysfs files and a misc device whose fops pin the
         // module, so no callback into this module runs past its unload.
+        // SAFETY: by the type invariants the object is registered, only this
+        // value removes it, and `unregister` is its removing function.
         unsafe { (self.0.unregister)() };
         self.0.registered.store(false, Ordering::Release);
     }
@@ -210,4 +230,16 @@ pub(crate) unsafe fn c_name<const N: usize>(p: *const u8) -> crate::pktcore::fmt
         i += 1;
     }
     name
+}
+
+/// jiffies now.
+pub(crate) fn jiffies() -> Jiffies {
+    // SAFETY: reads the jiffies counter.
+    unsafe { pktrs_jiffies() }
+}
+
+/// `ms` milliseconds in jiffies.
+pub(crate) fn ms_to_jiffies(ms: u32) -> Jiffies {
+    // SAFETY: a pure conversion.
+    unsafe { pktrs_ms_to_jiffies(ms) }
 }

@@ -11,7 +11,10 @@
 #include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
+#include <linux/kthread.h>
 #include <linux/miscdevice.h>
+#include <linux/sched/mm.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -234,16 +237,23 @@ void pktrs_debugfs_remove(struct dentry *dir)
 	debugfs_remove(dir);
 }
 
-/* ---- The block major, the module reference ---- */
+/* ---- The block major, the bio set, the module reference ---- */
 
 static int pkt_major;
+/* Bios split off at zone boundaries. */
+static struct bio_set pkt_bio_set;
 
 int pktrs_blkdev_register(void)
 {
-	int ret = register_blkdev(0, "pktcdvd");
+	int ret = bioset_init(&pkt_bio_set, BIO_POOL_SIZE, 0, 0);
 
-	if (ret < 0)
+	if (ret)
 		return ret;
+	ret = register_blkdev(0, "pktcdvd");
+	if (ret < 0) {
+		bioset_exit(&pkt_bio_set);
+		return ret;
+	}
 	pkt_major = ret;
 	pkt_debugfs_root = debugfs_create_dir("pktcdvd", NULL);
 	return 0;
@@ -253,6 +263,7 @@ void pktrs_blkdev_unregister(void)
 {
 	debugfs_remove(pkt_debugfs_root);
 	unregister_blkdev(pkt_major, "pktcdvd");
+	bioset_exit(&pkt_bio_set);
 }
 
 u32 pktrs_blkdev_major(void)
@@ -348,11 +359,12 @@ int pktrs_cd_mmc(struct file *cd, const u8 *cdb, void *buf, u32 len, int dir,
 		kbuf = kzalloc(len, GFP_NOIO);
 		if (!kbuf)
 			return -ENOMEM;
-		if (dir == 2)
-			memcpy(kbuf, buf, len);
 	}
+	/* This zeroes the buffer: copy data-out in only afterwards. */
 	init_cdrom_command(&cgc, kbuf, len,
 			   dir == 1 ? CGC_DATA_READ : dir == 2 ? CGC_DATA_WRITE : CGC_DATA_NONE);
+	if (dir == 2 && len)
+		memcpy(kbuf, buf, len);
 	memcpy(cgc.cmd, cdb, CDROM_PACKET_SIZE);
 	cgc.sshdr = &sshdr;
 	cgc.quiet = quiet;
@@ -392,11 +404,17 @@ unsigned int pktrs_cd_check_events(struct file *cd, unsigned int clearing)
 static void pkt_submit_bio(struct bio *bio)
 {
 	void *pd = bio->bi_bdev->bd_disk->private_data;
+	unsigned int noio;
+	u32 flags = 0;
 	int op;
 
 	bio = bio_split_to_limits(bio);
 	if (!bio)
 		return;
+	if (bio->bi_opf & REQ_PREFLUSH)
+		flags |= PKTRS_BIO_PREFLUSH;
+	if (bio->bi_opf & REQ_FUA)
+		flags |= PKTRS_BIO_FUA;
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 		op = PKTRS_BIO_READ;
@@ -411,7 +429,10 @@ static void pkt_submit_bio(struct bio *bio)
 		op = PKTRS_BIO_OTHER;
 		break;
 	}
-	pktrs_submit_bio(pd, bio, op, bio->bi_iter.bi_sector, bio->bi_iter.bi_size);
+	/* Nothing allocated on the way may wait for I/O: it could be ours. */
+	noio = memalloc_noio_save();
+	pktrs_submit_bio(pd, bio, op, bio->bi_iter.bi_sector, bio->bi_iter.bi_size, flags);
+	memalloc_noio_restore(noio);
 }
 
 static int pkt_open(struct gendisk *disk, blk_mode_t mode)
@@ -462,7 +483,9 @@ int pktrs_disk_alloc(u32 minor, void *pd, struct gendisk **out)
 	struct queue_limits lim = {
 		.max_hw_sectors		= PKT_MAX_SECTORS,
 		.logical_block_size	= PKT_FRAME_SIZE,
-		.features		= BLK_FEAT_ROTATIONAL,
+		/* A volatile write cache: flushes and FUA reach the driver. */
+		.features		= BLK_FEAT_ROTATIONAL | BLK_FEAT_WRITE_CACHE |
+					  BLK_FEAT_FUA,
 	};
 	struct gendisk *disk = blk_alloc_disk(&lim, NUMA_NO_NODE);
 
@@ -521,4 +544,146 @@ void pktrs_bio_remap(struct bio *bio, struct file *cd)
 {
 	bio_set_dev(bio, file_bdev(cd));
 	submit_bio_noacct(bio);
+}
+
+struct bio *pktrs_bio_split_front(struct bio *bio, u32 sectors)
+{
+	struct bio *front = bio_split(bio, sectors, GFP_NOIO, &pkt_bio_set);
+
+	if (IS_ERR_OR_NULL(front))
+		return NULL;
+	bio_chain(front, bio);
+	return front;
+}
+
+/* ---- Packet buffers ---- */
+
+#define PKT_MAX_FRAMES 128
+#define PKT_FRAMES_PER_PAGE (PAGE_SIZE / PKT_FRAME_SIZE)
+#define PKT_MAX_PAGES DIV_ROUND_UP(PKT_MAX_FRAMES, PKT_FRAMES_PER_PAGE)
+static_assert(PAGE_SIZE % PKT_FRAME_SIZE == 0);
+
+struct pktrs_buf {
+	u32 frames;
+	struct page *pages[PKT_MAX_PAGES];
+};
+
+void pktrs_buf_free(struct pktrs_buf *buf)
+{
+	unsigned int i;
+
+	if (!buf)
+		return;
+	for (i = 0; i < PKT_MAX_PAGES; i++)
+		if (buf->pages[i])
+			__free_page(buf->pages[i]);
+	kfree(buf);
+}
+
+struct pktrs_buf *pktrs_buf_alloc(u32 frames)
+{
+	struct pktrs_buf *buf;
+	unsigned int i, pages = DIV_ROUND_UP(frames, PKT_FRAMES_PER_PAGE);
+
+	if (!frames || frames > PKT_MAX_FRAMES)
+		return NULL;
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return NULL;
+	buf->frames = frames;
+	for (i = 0; i < pages; i++) {
+		buf->pages[i] = alloc_page(GFP_KERNEL | __GFP_ZERO);
+		if (!buf->pages[i]) {
+			pktrs_buf_free(buf);
+			return NULL;
+		}
+	}
+	return buf;
+}
+
+void pktrs_buf_fill_from_bio(struct pktrs_buf *buf, u32 first, struct bio *bio)
+{
+	size_t off = (size_t)first * PKT_FRAME_SIZE, end = (size_t)buf->frames * PKT_FRAME_SIZE;
+	struct bvec_iter iter;
+	struct bio_vec bv;
+
+	bio_for_each_segment(bv, bio, iter) {
+		size_t done = 0;
+
+		while (done < bv.bv_len && off < end) {
+			size_t poff = off % PAGE_SIZE;
+			size_t n = min3((size_t)bv.bv_len - done, PAGE_SIZE - poff, end - off);
+			void *dst = kmap_local_page(buf->pages[off / PAGE_SIZE]);
+			void *src = bvec_kmap_local(&bv);
+
+			memcpy(dst + poff, src + done, n);
+			kunmap_local(src);
+			kunmap_local(dst);
+			done += n;
+			off += n;
+		}
+	}
+}
+
+int pktrs_buf_io(struct pktrs_buf *buf, struct file *cd, u64 zone_sector, u32 first,
+		 u32 count, bool write)
+{
+	struct bio *bio;
+	u32 f;
+	int ret;
+
+	if (!count || first + count > buf->frames)
+		return -EINVAL;
+	bio = bio_alloc(file_bdev(cd), count, (write ? REQ_OP_WRITE : REQ_OP_READ) | REQ_SYNC,
+			GFP_NOIO);
+	bio->bi_iter.bi_sector = zone_sector + (u64)first * (PKT_FRAME_SIZE >> SECTOR_SHIFT);
+	for (f = first; f < first + count; f++) {
+		size_t off = (size_t)f * PKT_FRAME_SIZE;
+
+		__bio_add_page(bio, buf->pages[off / PAGE_SIZE], PKT_FRAME_SIZE, off % PAGE_SIZE);
+	}
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
+}
+
+/* ---- The worker thread ---- */
+
+static int pkt_worker_fn(void *pd)
+{
+	unsigned int noio = memalloc_noio_save();
+
+	pktrs_worker_main(pd);
+	memalloc_noio_restore(noio);
+	return 0;
+}
+
+struct task_struct *pktrs_worker_start(void *pd, const char *name)
+{
+	struct task_struct *t = kthread_run(pkt_worker_fn, pd, "%s", name);
+
+	if (IS_ERR(t))
+		return NULL;
+	set_user_nice(t, MIN_NICE);
+	return t;
+}
+
+void pktrs_worker_stop(struct task_struct *task)
+{
+	kthread_stop(task);
+}
+
+bool pktrs_worker_should_stop(void)
+{
+	return kthread_should_stop();
+}
+
+unsigned long pktrs_jiffies(void)
+{
+	return jiffies;
+}
+
+unsigned long pktrs_ms_to_jiffies(u32 ms)
+{
+	return msecs_to_jiffies(ms);
 }

@@ -5,7 +5,8 @@
 # back byte-identical through the pkt node; blkid returns (the C driver
 # hung it forever); the six forwarded ioctls return the drive's answer;
 # CDROM_GET_CAPABILITY fails on the pkt node; the door is locked while the
-# pkt device is open; sr0's capacity is left alone.
+# pkt device is open; sr0's capacity is left alone; a reader does not keep
+# writers out.
 # pkttest-drives: dvdram:65536
 . /tests/lib/testlib.sh
 
@@ -50,8 +51,7 @@ check "the tray is open" grep -q '"tray_open":true' <<<"$(drive_ctl 0 status)"
 eject -t /dev/sr0
 
 exec 3<$pkt
-check_eq "a write open while open read-only: EROFS until the packet engine, not EBUSY" \
-	"OTHER" "$( { exec 4<>$pkt; } 2>&1 | grep -q 'Read-only' && echo OTHER || echo WRONG)"
+check "a write open while the device is open read-only works (C: EBUSY)" sh -c "exec 4<>$pkt"
 exec 3<&-
 check "teardown" pktsetup -d disc
 finish

@@ -14,9 +14,12 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod attr;
+pub mod coverage;
 pub mod ctl;
 pub mod devnum;
 pub mod errno;
 pub mod fmt;
 pub mod info;
+pub mod probe;
 pub mod sysfs;
+pub mod zone;

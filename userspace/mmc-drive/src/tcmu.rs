@@ -255,6 +255,12 @@ impl Uio {
                 self.read_at(base, &mut data_out[at..])?;
             }
         }
+        if self.trace && !data_out.is_empty() {
+            eprintln!(
+                "mmc-drive:   data-out {:02x?}",
+                &data_out[..data_out.len().min(64)]
+            );
+        }
         let r = handle(&cdb, &data_out);
         let mut uflags = [0u8; 1];
         self.read_at(e + E_UFLAGS, &mut uflags)?;

@@ -45,12 +45,15 @@ impl Drive {
         });
     }
 
-    /// Finishes a long operation: the medium takes its new state.
+    /// Finishes a long operation: the medium takes its new state, and the
+    /// host is told by a new-medium event, so that it reads the new
+    /// capacity (sr revalidates on its next open).
     pub(crate) fn complete(&mut self, result: Option<Medium>) {
         if let Some(m) = result {
             self.medium = Some(m);
             self.medium_changed = true;
             self.reset_speeds();
+            self.events.push_back(EVENT_NEW_MEDIA);
         }
     }
 

@@ -9,6 +9,7 @@
 //! pkt-ioctl blk DEVICE OP                 OP: last-written multisession tocentry
 //!                                         send-packet scsi-command eject capability
 //! pkt-ioctl fuzz SEED COUNT CD_MAJ:MIN    random control ioctls and sysfs writes
+//! pkt-ioctl overlap DEVICE FRAME          two overlapping O_DIRECT writes in one io_submit
 //! ```
 //! Exit status 0 on success; on failure it prints `errno=NAME` and exits 1.
 
@@ -293,6 +294,136 @@ fn fuzz(seed: u64, count: u64, cd: DevNum) -> Result<String, i32> {
         .join(" "))
 }
 
+/// A 2048-byte aligned buffer for O_DIRECT.
+struct Aligned {
+    ptr: *mut u8,
+    layout: std::alloc::Layout,
+}
+
+impl Aligned {
+    fn new(len: usize, fill: u8) -> Self {
+        let layout = std::alloc::Layout::from_size_align(len, 4096).expect("valid layout");
+        // SAFETY: a non-zero size layout.
+        let ptr = unsafe { std::alloc::alloc(layout) };
+        assert!(!ptr.is_null(), "out of memory");
+        // SAFETY: `len` bytes were just allocated at `ptr`.
+        unsafe { std::ptr::write_bytes(ptr, fill, len) };
+        Aligned { ptr, layout }
+    }
+}
+
+impl Drop for Aligned {
+    fn drop(&mut self) {
+        // SAFETY: allocated with this layout in `new`.
+        unsafe { std::alloc::dealloc(self.ptr, self.layout) };
+    }
+}
+
+/// `struct iocb` of the Linux AIO ABI (little-endian x86-64 layout).
+#[repr(C)]
+#[derive(Default)]
+struct Iocb {
+    data: u64,
+    key: u32,
+    rw_flags: u32,
+    opcode: u16,
+    reqprio: i16,
+    fildes: u32,
+    buf: u64,
+    nbytes: u64,
+    offset: i64,
+    reserved2: u64,
+    flags: u32,
+    resfd: u32,
+}
+
+/// `struct io_event`.
+#[repr(C)]
+#[derive(Default, Clone, Copy)]
+struct IoEvent {
+    data: u64,
+    obj: u64,
+    res: i64,
+    res2: i64,
+}
+
+/// Submits A (0xAA) to frames FRAME+2..FRAME+4 and B (0xBB) to frames
+/// FRAME..FRAME+4, in that order, in one io_submit with O_DIRECT, so both
+/// are in flight at once and A arrives first; then reads frames
+/// FRAME..FRAME+4 back.  The later write must win where they overlap:
+/// "BBBB".  (The C driver ordered a packet's bios by sector: A, at the
+/// higher sector, was copied last and won: "BBAA".)
+fn overlap(path: &str, frame: u64) -> Result<String, i32> {
+    use std::os::unix::fs::{FileExt, OpenOptionsExt};
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(path)
+        .map_err(|e| e.raw_os_error().unwrap_or(0))?;
+    let a = Aligned::new(2 * 2048, 0xaa);
+    let b = Aligned::new(4 * 2048, 0xbb);
+    let mut ctx: u64 = 0;
+    // SAFETY: io_setup writes the new context to `ctx`.
+    if unsafe { libc::syscall(libc::SYS_io_setup, 2, &mut ctx) } < 0 {
+        return Err(last_errno());
+    }
+    let iocb = |buf: &Aligned, len: usize, at: u64, data: u64| Iocb {
+        data,
+        opcode: 1, // IOCB_CMD_PWRITE
+        fildes: f.as_raw_fd() as u32,
+        buf: buf.ptr as u64,
+        nbytes: len as u64,
+        offset: (at * 2048) as i64,
+        ..Default::default()
+    };
+    let mut first = iocb(&a, 2 * 2048, frame + 2, 1);
+    let mut second = iocb(&b, 4 * 2048, frame, 2);
+    let mut list = [&mut first as *mut Iocb, &mut second as *mut Iocb];
+    // SAFETY: two valid iocbs whose buffers outlive the I/O (we wait below).
+    let submitted = unsafe { libc::syscall(libc::SYS_io_submit, ctx, 2, list.as_mut_ptr()) };
+    let mut events = [IoEvent::default(); 2];
+    let mut done = 0;
+    while submitted == 2 && done < 2 {
+        // SAFETY: waits for the submitted iocbs; `events` has room for 2.
+        let n = unsafe {
+            libc::syscall(
+                libc::SYS_io_getevents,
+                ctx,
+                1,
+                2 - done,
+                events[done as usize..].as_mut_ptr(),
+                std::ptr::null::<u8>(),
+            )
+        };
+        if n < 0 {
+            break;
+        }
+        done += n;
+    }
+    // SAFETY: tears down the context made above.
+    unsafe { libc::syscall(libc::SYS_io_destroy, ctx) };
+    if submitted != 2 || done != 2 {
+        return Err(libc::EIO);
+    }
+    if let Some(e) = events.iter().find(|e| e.res < 0) {
+        return Err(-(e.res as i32));
+    }
+    let back = Aligned::new(4 * 2048, 0);
+    // SAFETY: `back` holds 8192 bytes, used only here.
+    let out = unsafe { std::slice::from_raw_parts_mut(back.ptr, 4 * 2048) };
+    f.read_exact_at(out, frame * 2048)
+        .map_err(|e| e.raw_os_error().unwrap_or(0))?;
+    Ok(out
+        .chunks(2048)
+        .map(|f| match f[0] {
+            0xaa if f.iter().all(|&b| b == 0xaa) => 'A',
+            0xbb if f.iter().all(|&b| b == 0xbb) => 'B',
+            _ => '?',
+        })
+        .collect())
+}
+
 fn run(args: &[String]) -> Result<String, i32> {
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     let dev = |s: &str| {
@@ -367,6 +498,7 @@ fn run(args: &[String]) -> Result<String, i32> {
             }
         }
         ["blk", path, op] => blk(path, op),
+        ["overlap", path, frame] => overlap(path, frame.parse().map_err(|_| libc::EINVAL)?),
         ["fuzz", seed, n, cd] => fuzz(
             seed.parse().map_err(|_| libc::EINVAL)?,
             n.parse().map_err(|_| libc::EINVAL)?,

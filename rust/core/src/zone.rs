@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Packet geometry: which zone (packet) a frame belongs to, where zones
+//! start and end, and where a bio must be split.
+//!
+//! Zones are `frames` frames long and aligned to the track start `start`:
+//! zone k covers frames `start + k*frames .. start + (k+1)*frames`.  Plain
+//! division, so any packet size from 1 to 128 frames works, not only powers
+//! of two (the C driver's bitmask arithmetic did not, and mishandled a
+//! non-zero track start).
+
+/// Sectors (512 bytes) per frame (2048 bytes).
+pub const SECTORS_PER_FRAME: u64 = 4;
+/// Bytes per frame.
+pub const FRAME_BYTES: u64 = 2048;
+/// Largest packet the driver handles, in frames (256 KiB).
+pub const MAX_PACKET_FRAMES: u32 = 128;
+
+/// Whether `bytes` at `sector` are whole frames.  Frames are a power of
+/// two, so masks test it (`is_multiple_of` is newer than rustc 1.85).
+pub const fn whole_frames(sector: u64, bytes: u64) -> bool {
+    sector & (SECTORS_PER_FRAME - 1) == 0 && bytes & (FRAME_BYTES - 1) == 0
+}
+
+/// The packet layout of a disc.
+///
+/// # Invariants
+///
+/// `1 <= frames <= MAX_PACKET_FRAMES`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Geometry {
+    start: u32,
+    frames: u32,
+}
+
+impl Geometry {
+    /// Packets of `frames` frames from frame `start`; `None` for a size
+    /// outside 1..=128.
+    pub const fn new(start: u32, frames: u32) -> Option<Self> {
+        if frames == 0 || frames > MAX_PACKET_FRAMES {
+            return None;
+        }
+        Some(Geometry { start, frames })
+    }
+
+    /// Frames per packet.
+    pub const fn frames(&self) -> u32 {
+        self.frames
+    }
+
+    /// The first frame of the track.
+    pub const fn start(&self) -> u32 {
+        self.start
+    }
+
+    /// The first frame of the zone holding `frame`, or `None` for frames
+    /// before the track (not writable in packets).
+    pub const fn zone_of(&self, frame: u64) -> Option<u64> {
+        let start = self.start as u64;
+        if frame < start {
+            return None;
+        }
+        Some(start + (frame - start) / self.frames as u64 * self.frames as u64)
+    }
+
+    /// How many sectors from `sector` to the end of its zone.
+    pub const fn sectors_to_zone_end(&self, sector: u64) -> Option<u64> {
+        let frame = sector / SECTORS_PER_FRAME;
+        match self.zone_of(frame) {
+            Some(zone) => Some((zone + self.frames as u64) * SECTORS_PER_FRAME - sector),
+            None => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_frames_only() {
+        assert!(whole_frames(0, 2048));
+        assert!(whole_frames(8, 4096));
+        assert!(!whole_frames(1, 2048));
+        assert!(!whole_frames(4, 512));
+        assert!(whole_frames(4, 0));
+    }
+
+    #[test]
+    fn sizes_are_validated() {
+        assert!(Geometry::new(0, 0).is_none());
+        assert!(Geometry::new(0, 129).is_none());
+        assert!(Geometry::new(0, 128).is_some());
+        assert!(Geometry::new(0, 1).is_some());
+    }
+
+    #[test]
+    fn power_of_two_zones_from_zero() {
+        let g = Geometry::new(0, 32).unwrap();
+        assert_eq!(g.zone_of(0), Some(0));
+        assert_eq!(g.zone_of(31), Some(0));
+        assert_eq!(g.zone_of(32), Some(32));
+        assert_eq!(g.zone_of(41), Some(32));
+        assert_eq!(g.sectors_to_zone_end(0), Some(128));
+        assert_eq!(
+            g.sectors_to_zone_end(41 * 4 + 1),
+            Some(64 * 4 - (41 * 4 + 1))
+        );
+    }
+
+    #[test]
+    fn odd_sizes_and_a_track_start() {
+        let g = Geometry::new(16, 20).unwrap();
+        assert_eq!(g.zone_of(15), None);
+        assert_eq!(g.zone_of(16), Some(16));
+        assert_eq!(g.zone_of(35), Some(16));
+        assert_eq!(g.zone_of(36), Some(36));
+        assert_eq!(g.sectors_to_zone_end(36 * 4), Some(80));
+        // The C bitmask put sector 56 (frame 14) of a 64-sector packet with
+        // offset 16 into the zone after it; division never does that.
+        let g = Geometry::new(4, 16).unwrap();
+        assert_eq!(g.zone_of(14), Some(4));
+    }
+
+    #[test]
+    fn every_frame_lies_in_its_zone() {
+        for frames in 1..=MAX_PACKET_FRAMES {
+            let g = Geometry::new(3, frames).unwrap();
+            for f in 3..3 + 3 * u64::from(frames) {
+                let z = g.zone_of(f).unwrap();
+                assert!(z <= f && f < z + u64::from(frames));
+                assert_eq!((z - 3) % u64::from(frames), 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A packet buffer: the pages one packet is assembled in, with the zone it
+//! holds and which of its frames match the disc (the zone cache).
+
+use crate::bio::OwnedBio;
+use crate::cdrom::CdHandle;
+use crate::pktcore::{coverage::Coverage, errno::Errno, zone::SECTORS_PER_FRAME};
+use crate::shim::{self, PktBuf};
+use core::ptr::NonNull;
+
+/// A packet buffer.
+///
+/// # Invariants
+///
+/// `buf` was allocated by `pktrs_buf_alloc(frames)` and is freed only on
+/// drop; only the worker thread uses it.
+pub(crate) struct PacketBuf {
+    buf: NonNull<PktBuf>,
+    frames: u32,
+    /// The zone (first frame) whose data the buffer holds, if any.
+    pub(crate) zone: Option<u64>,
+    /// Frames that hold that zone's current data.
+    pub(crate) valid: Coverage,
+    /// When it was last used, for LRU reuse.
+    pub(crate) last_use: u64,
+}
+
+// SAFETY: the pages may be used from any task, one at a time (only the
+// worker does).
+unsafe impl Send for PacketBuf {}
+
+impl PacketBuf {
+    /// A buffer for `frames`-frame packets (at write-open, not on the I/O
+    /// path).
+    pub(crate) fn new(frames: u32) -> Result<Self, Errno> {
+        // SAFETY: allocates pages; NULL on failure.
+        let buf = NonNull::new(unsafe { shim::pktrs_buf_alloc(frames) }).ok_or(Errno::Nomem)?;
+        // INVARIANT: allocated just now for `frames`.
+        Ok(PacketBuf {
+            buf,
+            frames,
+            zone: None,
+            valid: Coverage::none(),
+            last_use: 0,
+        })
+    }
+
+    /// Copies `bio`'s data in, from frame `first` (the bio fits the packet).
+    pub(crate) fn fill_from(&mut self, first: u32, bio: &OwnedBio) {
+        // SAFETY: the buffer is allocated (type invariant) and the bio is
+        // live; the shim stops at the buffer's end.
+        unsafe { shim::pktrs_buf_fill_from_bio(self.buf.as_ptr(), first, bio.as_raw()) };
+    }
+
+    /// Reads frames `first..first+count` of zone `zone` from the drive.
+    pub(crate) fn read(&mut self, cd: &CdHandle, zone: u64, first: u32, count: u32) -> Result<(), Errno> {
+        self.io(cd, zone, first, count, false)
+    }
+
+    /// Writes the whole packet to zone `zone`, as one WRITE.
+    pub(crate) fn write(&mut self, cd: &CdHandle, zone: u64) -> Result<(), Errno> {
+        self.io(cd, zone, 0, self.frames, true)
+    }
+
+    fn io(&mut self, cd: &CdHandle, zone: u64, first: u32, count: u32, write: bool) -> Result<(), Errno> {
+        // SAFETY: the buffer is allocated; `cd` is an open handle; the shim
+        // checks the frame range against the buffer.
+        Errno::check(unsafe {
+            shim::pktrs_buf_io(self.buf.as_ptr(), cd.as_raw(), zone * SECTORS_PER_FRAME, first, count, write)
+        })
+    }
+}
+
+impl Drop for PacketBuf {
+    fn drop(&mut self) {
+        // SAFETY: allocated and freed only here (type invariant).
+        unsafe { shim::pktrs_buf_free(self.buf.as_ptr()) };
+    }
+}

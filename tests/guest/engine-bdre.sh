@@ -1,0 +1,7 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The packet engine on bdre: see tests/guest/lib/engine-media.sh.
+# pkttest-drives: bdre:131072
+MKUDFFS_ARGS="--media-type=hd --blocksize=2048"
+. /tests/lib/engine-media.sh

@@ -1,0 +1,7 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The packet engine on dvd+rw: see tests/guest/lib/engine-media.sh.
+# pkttest-drives: dvd+rw:65536
+MKUDFFS_ARGS="--media-type=dvdrw"
+. /tests/lib/engine-media.sh

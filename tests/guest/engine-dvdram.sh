@@ -1,0 +1,7 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The packet engine on dvdram: see tests/guest/lib/engine-media.sh.
+# pkttest-drives: dvdram:65536
+MKUDFFS_ARGS="--media-type=dvdram"
+. /tests/lib/engine-media.sh
