@@ -61,19 +61,7 @@ fn show(d: u32) -> String {
 /// PACKET_CTRL_CMD on the control node: the struct back, or the errno.
 fn ctrl(cmd: &CtrlCommand) -> Result<CtrlCommand, i32> {
     let f = File::open(CONTROL).map_err(|e| e.raw_os_error().unwrap_or(0))?;
-    let mut raw = cmd.to_bytes();
-    // SAFETY: PACKET_CTRL_CMD reads and writes the 24-byte struct at `raw`.
-    let r = unsafe {
-        libc::ioctl(
-            f.as_raw_fd(),
-            libc::Ioctl::from(PACKET_CTRL_CMD),
-            raw.as_mut_ptr(),
-        )
-    };
-    if r < 0 {
-        return Err(last_errno());
-    }
-    Ok(CtrlCommand::from_bytes(&raw))
+    pktctl::ctrl_ioctl::ctrl_cmd(&f, cmd)
 }
 
 fn command(command: u32, dev: u32, pkt_dev: u32, index: u32) -> CtrlCommand {

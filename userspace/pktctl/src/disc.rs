@@ -1,0 +1,381 @@
+//! What is in the drive: the drive itself, the disc, and the decisions
+//! about it (can it be packet-written, how is it formatted).
+
+use crate::sg::{Dir, Drive, ScsiError};
+use pktcore::probe::{self, DiscInfo, TrackInfo};
+use serde_json::{json, Value};
+
+/// A profile's name.
+pub fn profile_name(p: u16) -> &'static str {
+    match p {
+        0x0000 => "no disc",
+        0x0008 => "CD-ROM",
+        0x0009 => "CD-R",
+        0x000a => "CD-RW",
+        0x0010 => "DVD-ROM",
+        0x0011 => "DVD-R",
+        0x0012 => "DVD-RAM",
+        0x0013 => "DVD-RW (restricted overwrite)",
+        0x0014 => "DVD-RW (sequential)",
+        0x001a => "DVD+RW",
+        0x001b => "DVD+R",
+        0x0040 => "BD-ROM",
+        0x0041 | 0x0042 => "BD-R",
+        0x0043 => "BD-RE",
+        0xffff => "unknown (drive without GET CONFIGURATION)",
+        _ => "other",
+    }
+}
+
+/// Everything pktctl reads about a drive and its disc.
+pub struct Facts {
+    /// INQUIRY vendor, product, revision.
+    pub vendor: String,
+    pub product: String,
+    pub revision: String,
+    /// Current profile (0: no disc, 0xffff: unknown).
+    pub profile: u16,
+    /// Profiles the drive supports.
+    pub profiles: Vec<u16>,
+    /// Disc information, if a disc is in.
+    pub disc: Option<DiscInfo>,
+    /// Track 1 information.
+    pub track: Option<TrackInfo>,
+    /// READ CAPACITY: user blocks.
+    pub capacity: Option<u32>,
+    /// Formatted (READ FORMAT CAPACITIES current descriptor type 2).
+    pub formatted: Option<bool>,
+    /// Read and write speeds from page 2A, kB/s.
+    pub speeds: (Option<u32>, Option<u32>),
+}
+
+fn be32(b: &[u8], i: usize) -> u32 {
+    u32::from_be_bytes([
+        b.get(i).copied().unwrap_or(0),
+        b.get(i + 1).copied().unwrap_or(0),
+        b.get(i + 2).copied().unwrap_or(0),
+        b.get(i + 3).copied().unwrap_or(0),
+    ])
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim().to_string()
+}
+
+/// Reads the drive's and the disc's facts.
+pub fn facts(d: &Drive) -> Result<Facts, ScsiError> {
+    let inq = d.read(&[0x12, 0, 0, 0, 36, 0], 36)?;
+    let (profile, profiles) = match d.read(&[0x46, 0, 0, 0, 0, 0, 0, 0, 255, 0], 255) {
+        Ok(c) => {
+            let mut list = Vec::new();
+            if c.len() > 12 && c[8] == 0 && c[9] == 0 {
+                let n = usize::from(c[11]);
+                for p in c[12..(12 + n).min(c.len())].chunks(4) {
+                    if p.len() == 4 {
+                        list.push(u16::from_be_bytes([p[0], p[1]]));
+                    }
+                }
+            }
+            (probe::current_profile(&c), list)
+        }
+        Err(_) => (0xffff, Vec::new()),
+    };
+    let present = d
+        .test_unit_ready()
+        .map_or_else(|s| !s.no_medium(), |_| true);
+    let (mut disc, mut track, mut capacity, mut formatted) = (None, None, None, None);
+    if present && profile != 0 {
+        disc = d
+            .read(&[0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0], 34)
+            .ok()
+            .map(|b| DiscInfo::parse(&b));
+        track = d
+            .read(&[0x52, 1, 0, 0, 0, 1, 0, 0, 36, 0], 36)
+            .ok()
+            .map(|b| TrackInfo::parse(&b));
+        capacity = d
+            .read(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], 8)
+            .ok()
+            .map(|b| be32(&b, 0).wrapping_add(1));
+        formatted = d
+            .read(&[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0], 255)
+            .ok()
+            .map(|b| b.get(8).copied().unwrap_or(0) & 3 == 2);
+    }
+    let speeds = match d.read(&[0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 255, 0], 255) {
+        Ok(b) if b.len() > 16 => {
+            let bd = usize::from(u16::from_be_bytes([b[6], b[7]]));
+            let p = &b[(8 + bd).min(b.len())..];
+            let r = p
+                .get(8..10)
+                .map(|s| u32::from(u16::from_be_bytes([s[0], s[1]])));
+            (r.filter(|&v| v > 0), probe::write_speed(p))
+        }
+        _ => (None, None),
+    };
+    Ok(Facts {
+        vendor: text(&inq[8..16.min(inq.len())]),
+        product: text(inq.get(16..32).unwrap_or(&[])),
+        revision: text(inq.get(32..36).unwrap_or(&[])),
+        profile: if present { profile } else { 0 },
+        profiles,
+        disc,
+        track,
+        capacity,
+        formatted,
+        speeds,
+    })
+}
+
+/// The verdict on packet writing: Ok(description) or Err((why, what to do)).
+pub fn verdict(f: &Facts) -> Result<String, (String, String)> {
+    if f.profile == 0 {
+        return Err((
+            "there is no disc in the drive".into(),
+            "insert a rewritable disc (CD-RW, DVD±RW, DVD-RAM, BD-RE)".into(),
+        ));
+    }
+    let (Some(disc), Some(track)) = (f.disc, f.track) else {
+        return Err((
+            "the drive does not describe the disc".into(),
+            "check the disc, or try another drive".into(),
+        ));
+    };
+    match probe::decide(f.profile, &disc, &track) {
+        Ok(s) => Ok(format!(
+            "{}: {} packets of {} blocks ({} KiB), Mode {}",
+            profile_name(f.profile),
+            if s.program_page05 {
+                "fixed"
+            } else {
+                "random-access"
+            },
+            s.geometry.frames(),
+            s.geometry.frames() * 2,
+            if s.block_mode == 10 { 2 } else { 1 }
+        )),
+        Err(r) => Err((r.reason.to_string(), r.advice.to_string())),
+    }
+}
+
+/// The facts as JSON (`pktctl info --json`).
+pub fn to_json(f: &Facts) -> Value {
+    json!({
+        "drive": {
+            "vendor": f.vendor,
+            "product": f.product,
+            "revision": f.revision,
+            "profiles": f.profiles.iter().map(|p| json!({"profile": format!("0x{p:04x}"), "name": profile_name(*p)})).collect::<Vec<_>>(),
+            "read_speed_kBps": f.speeds.0,
+            "write_speed_kBps": f.speeds.1,
+        },
+        "medium": if f.profile == 0 { Value::Null } else { json!({
+            "profile": format!("0x{:04x}", f.profile),
+            "name": profile_name(f.profile),
+            "erasable": f.disc.map(|d| d.erasable),
+            "disc_status": f.disc.map(|d| ["blank", "incomplete", "complete", "random access"][usize::from(d.status & 3)]),
+            "formatted": f.formatted,
+            "packet_size_blocks": f.track.map(|t| t.packet_size),
+            "fixed_packets": f.track.map(|t| t.fixed),
+            "data_mode": f.track.map(|t| t.data_mode),
+            "capacity_blocks": f.capacity,
+            "capacity_bytes": f.capacity.map(|c| u64::from(c) * 2048),
+            "packet_writing": match verdict(f) { Ok(s) => json!({"possible": true, "how": s}), Err((why, todo)) => json!({"possible": false, "why": why, "what_to_do": todo}) },
+        })},
+    })
+}
+
+/// How to format a disc: the steps pktctl sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// MODE SELECT of page 05 for fixed 32-block Mode 2 packets (CD-RW).
+    FixedPacketParams,
+    /// BLANK (minimal when quick).
+    Blank { quick: bool },
+    /// FORMAT UNIT with one descriptor: type, parameter, sub-type.
+    Format { kind: u8, param: u32, subtype: u8 },
+}
+
+/// The FORMAT UNIT variant for a profile (None: cannot be formatted).
+pub fn format_plan(profile: u16, quick: bool, mrw: bool) -> Option<Vec<Step>> {
+    Some(match profile {
+        0x000a if mrw => vec![
+            Step::Blank { quick: true },
+            Step::Format {
+                kind: 0x24,
+                param: 0,
+                subtype: 0,
+            },
+        ],
+        0x000a => vec![
+            Step::Blank { quick },
+            Step::FixedPacketParams,
+            Step::Format {
+                kind: 0x10,
+                param: 32,
+                subtype: 0,
+            },
+        ],
+        0x0013 | 0x0014 if quick => vec![Step::Format {
+            kind: 0x15,
+            param: 16,
+            subtype: 0,
+        }],
+        0x0013 | 0x0014 => vec![Step::Format {
+            kind: 0x10,
+            param: 16,
+            subtype: 0,
+        }],
+        0x001a => vec![Step::Format {
+            kind: 0x26,
+            param: 0,
+            subtype: 0,
+        }],
+        0x0012 => vec![Step::Format {
+            kind: 0x00,
+            param: 2048,
+            subtype: 0,
+        }],
+        0x0043 => vec![Step::Format {
+            kind: 0x30,
+            param: 0,
+            subtype: if quick { 3 } else { 2 },
+        }],
+        _ => return None,
+    })
+}
+
+/// Blocks to format to: the formattable descriptor of `kind`, from READ
+/// FORMAT CAPACITIES.
+pub fn format_blocks(d: &Drive, kind: u8) -> Option<u32> {
+    let b = d.read(&[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0], 255).ok()?;
+    let len = usize::from(b.get(3).copied()?);
+    b.get(12..4 + len)?
+        .chunks(8)
+        .find(|c| c.len() == 8 && c[4] >> 2 == kind)
+        .map(|c| be32(c, 0))
+}
+
+/// Sends one format step.
+pub fn send(d: &Drive, step: &Step) -> Result<(), ScsiError> {
+    match *step {
+        Step::Blank { quick } => d
+            .command(
+                &[0xa1, 0x10 | u8::from(quick), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+                &mut [],
+                Dir::None,
+                60_000,
+            )
+            .map(|_| ()),
+        Step::FixedPacketParams => {
+            let mut page = d.read(&[0x5a, 0, 0x05, 0, 0, 0, 0, 0, 255, 0], 255)?;
+            let len = (usize::from(u16::from_be_bytes([page[0], page[1]])) + 2).min(page.len());
+            let bd = usize::from(u16::from_be_bytes([page[6], page[7]]));
+            let geometry =
+                pktcore::zone::Geometry::new(0, 32).ok_or(ScsiError::Check(Default::default()))?;
+            let settings = probe::WriteSettings {
+                kind: probe::Kind::CdRw,
+                geometry,
+                block_mode: 10,
+                track_mode: 7,
+                program_page05: true,
+            };
+            if let Some(p) = page.get_mut(8 + bd..len) {
+                probe::fill_write_params(p, &settings);
+            }
+            page[0] = 0;
+            page[1] = 0;
+            d.command(
+                &[0x55, 0x10, 0, 0, 0, 0, 0, 0, len as u8, 0],
+                &mut page[..len],
+                Dir::Out,
+                60_000,
+            )
+            .map(|_| ())
+        }
+        Step::Format {
+            kind,
+            param,
+            subtype,
+        } => {
+            let blocks = format_blocks(d, kind).unwrap_or(0);
+            let mut list = [0u8; 12];
+            list[1] = 0x02; // IMMED
+            list[3] = 8;
+            list[4..8].copy_from_slice(&blocks.to_be_bytes());
+            list[8] = (kind << 2) | (subtype & 3);
+            list[9..12].copy_from_slice(&param.to_be_bytes()[1..]);
+            d.command(&[0x04, 0x11, 0, 0, 0, 0], &mut list, Dir::Out, 60_000)
+                .map(|_| ())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_format_variant_per_medium() {
+        assert_eq!(
+            format_plan(0x1a, true, false),
+            Some(vec![Step::Format {
+                kind: 0x26,
+                param: 0,
+                subtype: 0
+            }])
+        );
+        assert_eq!(
+            format_plan(0x14, true, false).unwrap()[0],
+            Step::Format {
+                kind: 0x15,
+                param: 16,
+                subtype: 0
+            }
+        );
+        assert_eq!(
+            format_plan(0x14, false, false).unwrap()[0],
+            Step::Format {
+                kind: 0x10,
+                param: 16,
+                subtype: 0
+            }
+        );
+        let cd = format_plan(0x0a, true, false).unwrap();
+        assert_eq!(
+            cd.last(),
+            Some(&Step::Format {
+                kind: 0x10,
+                param: 32,
+                subtype: 0
+            })
+        );
+        assert_eq!(
+            format_plan(0x0a, true, true).unwrap()[1],
+            Step::Format {
+                kind: 0x24,
+                param: 0,
+                subtype: 0
+            }
+        );
+        assert_eq!(
+            format_plan(0x43, false, false).unwrap()[0],
+            Step::Format {
+                kind: 0x30,
+                param: 0,
+                subtype: 2
+            }
+        );
+        assert_eq!(
+            format_plan(0x09, true, false),
+            None,
+            "write-once discs are not formatted"
+        );
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(profile_name(0x43), "BD-RE");
+        assert_eq!(profile_name(0x09), "CD-R");
+    }
+}

@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What `pktctl` shares with the project's other userspace tools.
+
+pub mod ctrl_ioctl;
