@@ -19,6 +19,10 @@ format_and_use() {
 	check "$what: the disc is now $profile" \
 		grep -q "disc:    $profile" <<<"$(pktctl info "$dev")"
 	check "$what: check accepts it" pktctl check "$dev"
+	out=$(pktctl info "$dev")
+	echo "$out"
+	check "$what: info gives the capacity" grep -q "capacity: [1-9][0-9]* blocks" <<<"$out"
+	check "$what: info gives the free space" grep -q "free: [0-9]* blocks" <<<"$out"
 	check "$what: mount --mkfs" pktctl mount "$dev" /mnt/cd --mkfs
 	cp /tmp/f* /mnt/cd/
 	check "$what: umount --eject" pktctl umount /mnt/cd --eject

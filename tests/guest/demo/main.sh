@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The demo, narrated: Debian's own kernel, the pktcdvd-rs module, the real
-# udftools, and an emulated drive with a blank CD-RW: format it, map it,
+# udftools, and an emulated drive with a blank CD-RW: format it (pktctl), map it,
 # make UDF on the packet device, copy files, read them back, and look at
 # what the driver and the drive counted.
 # pkttest-drives: cdrw-blank:65536
@@ -14,8 +14,13 @@ say "Debian's kernel under QEMU, with an emulated CD/DVD writer holding a blank 
 run uname -r
 dmesg | grep -E 'sr0\] scsi3-mmc' | sed 's/^\[[^]]*\] //'
 
-say "Format the CD-RW for packet writing with udftools' cdrwtool"
-run cdrwtool -d /dev/sr0 -q 2>&1 | tail -n 2
+say "Ask pktctl about the drive and the disc"
+run pktctl info /dev/sr0
+run pktctl check /dev/sr0
+
+say "Format the CD-RW for packet writing with pktctl, following the drive's progress"
+run pktctl format /dev/sr0 || exit 1
+run pktctl check /dev/sr0
 run pktcdvd-check /dev/sr0
 
 say "Map it to a packet-writing device with udftools' pktsetup (loads pktcdvd-rs)"
@@ -52,9 +57,8 @@ run mount -t udf -o ro /dev/pktcdvd/cdrw /mnt/cdrw
 (cd /mnt/cdrw && run sha256sum -c /tmp/sums) || exit 1
 run cat /mnt/cdrw/notes.txt
 
-say "Unmount, unmap, eject"
-run umount /mnt/cdrw
-run pktsetup -d cdrw
-run eject /dev/sr0
+say "Unmount, unmap and eject in one step"
+run pktctl umount /mnt/cdrw --eject || exit 1
+run pktctl status
 check "demo complete" true
 finish

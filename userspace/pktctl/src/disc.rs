@@ -41,6 +41,9 @@ pub struct Facts {
     pub disc: Option<DiscInfo>,
     /// Track 1 information.
     pub track: Option<TrackInfo>,
+    /// Track 1's free blocks (READ TRACK INFORMATION bytes 16-19): what
+    /// can still be appended; 0 on a formatted, overwritable track.
+    pub free_blocks: Option<u32>,
     /// READ CAPACITY: user blocks.
     pub capacity: Option<u32>,
     /// Formatted (READ FORMAT CAPACITIES current descriptor type 2).
@@ -84,15 +87,16 @@ pub fn facts(d: &Drive) -> Result<Facts, ScsiError> {
         .test_unit_ready()
         .map_or_else(|s| !s.no_medium(), |_| true);
     let (mut disc, mut track, mut capacity, mut formatted) = (None, None, None, None);
+    let mut free_blocks = None;
     if present && profile != 0 {
         disc = d
             .read(&[0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0], 34)
             .ok()
             .map(|b| DiscInfo::parse(&b));
-        track = d
-            .read(&[0x52, 1, 0, 0, 0, 1, 0, 0, 36, 0], 36)
-            .ok()
-            .map(|b| TrackInfo::parse(&b));
+        if let Ok(b) = d.read(&[0x52, 1, 0, 0, 0, 1, 0, 0, 36, 0], 36) {
+            track = Some(TrackInfo::parse(&b));
+            free_blocks = (b.len() >= 20).then(|| be32(&b, 16));
+        }
         capacity = d
             .read(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], 8)
             .ok()
@@ -121,6 +125,7 @@ pub fn facts(d: &Drive) -> Result<Facts, ScsiError> {
         profiles,
         disc,
         track,
+        free_blocks,
         capacity,
         formatted,
         speeds,
@@ -178,6 +183,7 @@ pub fn to_json(f: &Facts) -> Value {
             "packet_size_blocks": f.track.map(|t| t.packet_size),
             "fixed_packets": f.track.map(|t| t.fixed),
             "data_mode": f.track.map(|t| t.data_mode),
+            "free_blocks": f.free_blocks,
             "capacity_blocks": f.capacity,
             "capacity_bytes": f.capacity.map(|c| u64::from(c) * 2048),
             "packet_writing": match verdict(f) { Ok(s) => json!({"possible": true, "how": s}), Err((why, todo)) => json!({"possible": false, "why": why, "what_to_do": todo}) },

@@ -168,7 +168,9 @@ fn info(device: &str, as_json: bool) -> Result<String, Failure> {
             s += &format!("         MRW: {state}\n");
         }
     }
-    if let Some(t) = f.track {
+    // A blank disc has no track or capacity worth showing yet.
+    let blank = f.disc.is_some_and(|d| d.status & 3 == 0);
+    if let Some(t) = f.track.filter(|_| !blank) {
         s += &format!(
             "         track 1: packet size {} blocks, {}, data mode {}\n",
             t.packet_size,
@@ -180,11 +182,22 @@ fn info(device: &str, as_json: bool) -> Result<String, Failure> {
             t.data_mode
         );
     }
-    if let Some(c) = f.capacity {
+    if let Some(c) = f.capacity.filter(|_| !blank) {
         s += &format!(
             "         capacity: {} blocks ({} MiB)\n",
             c,
             u64::from(c) * 2048 / (1 << 20)
+        );
+    }
+    if let Some(n) = f.free_blocks.filter(|_| !blank) {
+        s += &format!(
+            "         free: {n} blocks ({} MiB) left to append{}\n",
+            u64::from(n) * 2048 / (1 << 20),
+            if n == 0 {
+                " (overwritable in place)"
+            } else {
+                ""
+            }
         );
     }
     s += &match disc::verdict(&f) {
