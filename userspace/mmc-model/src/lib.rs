@@ -17,6 +17,7 @@ mod discinfo;
 pub mod drive;
 pub mod faults;
 mod format;
+pub mod fuzz_rng;
 mod identify;
 mod io;
 mod mechanism;

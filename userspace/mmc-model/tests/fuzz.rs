@@ -5,25 +5,8 @@
 
 use mmc_model::bytes::{be16, be32};
 use mmc_model::drive::allocation_length;
+use mmc_model::fuzz_rng::FuzzRng;
 use mmc_model::{Drive, DriveConfig, MemStore, Status, PRESETS};
-
-/// xorshift64*: small, deterministic, good enough for fuzzing.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
-}
 
 const OPCODES: &[u8] = &[
     0x00, 0x03, 0x04, 0x12, 0x15, 0x1a, 0x1b, 0x1e, 0x23, 0x25, 0x28, 0x2a, 0x2e, 0x2f, 0x35, 0x43,
@@ -60,7 +43,7 @@ fn env_u64(name: &str, default: u64) -> u64 {
 fn random_commands_never_break_the_drive() {
     let seed = env_u64("MMC_FUZZ_SEED", 0x5eed_cd0d);
     let per_medium = env_u64("MMC_FUZZ_COMMANDS", 20_000);
-    let mut rng = Rng(seed);
+    let mut rng = FuzzRng::new(seed);
     let mut accepted_writes = 0u64;
     for preset in PRESETS {
         let medium = preset.medium(Some(4096));

@@ -13,6 +13,7 @@
 //! ```
 //! Exit status 0 on success; on failure it prints `errno=NAME` and exits 1.
 
+use mmc_model::fuzz_rng::FuzzRng;
 use pktcore::ctl::{self, CtrlCommand, PACKET_CTRL_CMD};
 use pktcore::devnum::DevNum;
 use std::fs::{File, OpenOptions};
@@ -187,26 +188,11 @@ impl NonBlock for OpenOptions {
     }
 }
 
-/// xorshift64*, for a reproducible fuzz run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// Random control ioctls and sysfs writes: setups and teardowns of the
 /// given drive and of random device numbers, status of random slots,
 /// unknown commands, garbage and clamping tests on the sysfs files.
 fn fuzz(seed: u64, count: u64, cd: DevNum) -> Result<String, i32> {
-    let mut rng = Rng(seed.max(1));
+    let mut rng = FuzzRng::new(seed);
     let mut outcomes = std::collections::BTreeMap::<String, u64>::new();
     let pkt_major = std::fs::read_to_string("/proc/devices")
         .ok()
@@ -216,7 +202,7 @@ fn fuzz(seed: u64, count: u64, cd: DevNum) -> Result<String, i32> {
                 .and_then(|l| l.split_whitespace().next()?.parse().ok())
         })
         .unwrap_or(0u32);
-    let devs = |rng: &mut Rng| -> u32 {
+    let devs = |rng: &mut FuzzRng| -> u32 {
         match rng.below(5) {
             0 => cd.encode(),
             1 => DevNum::new(pkt_major, rng.below(9) as u32).map_or(0, DevNum::encode),
@@ -227,7 +213,7 @@ fn fuzz(seed: u64, count: u64, cd: DevNum) -> Result<String, i32> {
             _ => 0,
         }
     };
-    let junk = |rng: &mut Rng| -> Vec<u8> {
+    let junk = |rng: &mut FuzzRng| -> Vec<u8> {
         let n = rng.below(24) as usize;
         (0..n)
             .map(|_| b"0123456789:-+ \nabcx\0\xff"[rng.below(21) as usize])
