@@ -12,13 +12,24 @@
 #   make qemu-test TEST=x    run one guest test (tests/guest/x.sh)
 #   make env                 prepare the cached kernel environment only
 #   make clean
+#
+# Installing (after `make` and `make tools`, as root):
+#   make install             the module (modules_install + depmod), pktctl,
+#                            its man pages and bash completion, the udev rules
+#   make uninstall           all of that removed again
+#   make dkms-install        the module through DKMS instead: rebuilt on
+#                            every kernel upgrade (make dkms-uninstall)
+#   make tools               build pktctl (cargo)
+# Variables: DESTDIR, PREFIX (/usr/local), UDEVDIR (/usr/lib/udev), KDIR.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= bpo
 RUSTC ?= rustc
 export KERNEL
 
-.PHONY: all modules rustc-check clean check host-test env module-env qemu-test demo
+.PHONY: all modules rustc-check clean check host-test env module-env qemu-test demo \
+	tools install install-module install-tools install-udev uninstall \
+	dkms-install dkms-uninstall
 
 all: modules
 
@@ -47,6 +58,75 @@ modules: rustc-check
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	rm -rf build
+
+# ---- Installing ----
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UDEVDIR ?= /usr/lib/udev
+CARGO ?= cargo
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
+KRELEASE ?= $(or $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null),$(shell uname -r))
+PKTCTL := userspace/target/release/pktctl
+
+tools:
+	cd userspace && $(CARGO) build --release -p pktctl
+
+install: install-module install-tools install-udev
+
+# Kbuild's modules_install puts the module in updates/ (compressed and
+# signed as the kernel's configuration says) and runs depmod.
+install-module:
+	@test -f pktcdvd.ko || { echo "make install: pktcdvd.ko is not built: run 'make' first, then 'make install' as root."; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+
+install-tools:
+	@test -x $(PKTCTL) || { echo "make install: pktctl is not built: run 'make tools' first."; exit 1; }
+	install -D -m 0755 $(PKTCTL) $(DESTDIR)$(SBINDIR)/pktctl
+	@tmp=$$(mktemp -d) && \
+	$(PKTCTL) generate man $$tmp/man >/dev/null && \
+	$(PKTCTL) generate bash $$tmp >/dev/null && \
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) && \
+	install -m 0644 $$tmp/man/*.1 $(DESTDIR)$(MANDIR)/man1/ && \
+	install -m 0644 $$tmp/pktctl.bash $(DESTDIR)$(BASHCOMPDIR)/pktctl && \
+	rm -rf $$tmp
+
+# udftools' 80-pktsetup.rules is masked (a same-named link to /dev/null in
+# /etc): it would undo our mappings of BD-RE discs.
+install-udev:
+	install -d $(DESTDIR)$(UDEVDIR)/rules.d $(DESTDIR)/etc/udev/rules.d
+	sed 's|@SBINDIR@|$(SBINDIR)|g' userspace/udev/80-pktcdvd.rules >$(DESTDIR)$(UDEVDIR)/rules.d/80-pktcdvd.rules
+	chmod 0644 $(DESTDIR)$(UDEVDIR)/rules.d/80-pktcdvd.rules
+	test -e $(DESTDIR)/etc/udev/rules.d/80-pktsetup.rules || ln -s /dev/null $(DESTDIR)/etc/udev/rules.d/80-pktsetup.rules
+	$(if $(DESTDIR),,-udevadm control --reload 2>/dev/null)
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KRELEASE)/updates/pktcdvd.ko*
+	rm -f $(DESTDIR)/usr/lib/modules/$(KRELEASE)/updates/pktcdvd.ko*
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	rm -f $(DESTDIR)$(SBINDIR)/pktctl $(DESTDIR)$(BASHCOMPDIR)/pktctl
+	rm -f $(DESTDIR)$(MANDIR)/man1/pktctl.1 $(DESTDIR)$(MANDIR)/man1/pktctl-*.1
+	rm -f $(DESTDIR)$(UDEVDIR)/rules.d/80-pktcdvd.rules
+	if [ "$$(readlink $(DESTDIR)/etc/udev/rules.d/80-pktsetup.rules)" = /dev/null ]; then \
+		rm -f $(DESTDIR)/etc/udev/rules.d/80-pktsetup.rules; fi
+	$(if $(DESTDIR),,-udevadm control --reload 2>/dev/null)
+
+# DKMS builds the module from /usr/src/pktcdvd-rs-VERSION for each kernel,
+# now and on every kernel upgrade.  Rust modules need the rustc that built
+# the kernel: on Debian, the distribution's rustc package.
+DKMS_SRC = $(DESTDIR)/usr/src/pktcdvd-rs-$(VERSION)
+dkms-install:
+	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
+	tar -c --exclude=target Kbuild Makefile dkms.conf rust include | tar -C $(DKMS_SRC) -x
+	dkms add -m pktcdvd-rs -v $(VERSION)
+	dkms install -m pktcdvd-rs -v $(VERSION) -k $(KRELEASE)
+
+dkms-uninstall:
+	-dkms remove -m pktcdvd-rs -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
 
 # ---- Tests and the QEMU harness (need root and a Debian-family host) ----
 

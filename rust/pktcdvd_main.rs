@@ -62,6 +62,9 @@ module! {
     authors: ["pktcdvd-rs developers"],
     description: "Packet writing layer for CD/DVD drives",
     license: "GPL",
+    // Load on demand when /dev/pktcdvd/control is opened (the shim's fixed
+    // misc minor 10:110).
+    alias: ["devname:pktcdvd/control", "char-major-10-110"],
     params: {
         buffers: u32 {
             default: 8,

@@ -58,8 +58,18 @@ static const struct file_operations pkt_control_fops = {
 	.compat_ioctl	= compat_ptr_ioctl,
 };
 
+/*
+ * A fixed minor, unassigned in Documentation/admin-guide/devices.txt, so
+ * that the module can be loaded on demand: depmod turns the module's
+ * "devname:pktcdvd/control" and "char-major-10-110" aliases into a static
+ * node (kmod static-nodes), and opening it makes misc_open() ask for the
+ * module.  If another driver has taken the minor, a dynamic one is used
+ * (pktsetup finds it in /proc/misc either way).
+ */
+#define PKTRS_CONTROL_MINOR	110
+
 static struct miscdevice pkt_control_misc = {
-	.minor		= MISC_DYNAMIC_MINOR,
+	.minor		= PKTRS_CONTROL_MINOR,
 	.name		= "pktcdvd",		/* what pktsetup looks up in /proc/misc */
 	.nodename	= "pktcdvd/control",
 	.fops		= &pkt_control_fops,
@@ -67,7 +77,15 @@ static struct miscdevice pkt_control_misc = {
 
 int pktrs_control_register(void)
 {
-	return misc_register(&pkt_control_misc);
+	int ret = misc_register(&pkt_control_misc);
+
+	if (ret == -EBUSY) {
+		pr_info("pktcdvd: misc minor %d is taken, using a dynamic one: no on-demand loading\n",
+			PKTRS_CONTROL_MINOR);
+		pkt_control_misc.minor = MISC_DYNAMIC_MINOR;
+		ret = misc_register(&pkt_control_misc);
+	}
+	return ret;
 }
 
 void pktrs_control_unregister(void)

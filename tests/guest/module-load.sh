@@ -52,4 +52,22 @@ check "pktsetup -s works with the module unloaded (autoload)" pktsetup -s
 check "pktsetup loaded the module" grep -q '^pktcdvd ' /proc/modules
 check "rmmod after autoload" rmmod pktcdvd
 
+# pktctl does the same.
+check "pktctl status works with the module unloaded (autoload)" pktctl status
+check "pktctl loaded the module" grep -q '^pktcdvd ' /proc/modules
+check "rmmod after pktctl's autoload" rmmod pktcdvd
+
+# On-demand loading by opening the control node: depmod turned the module's
+# devname alias into a static node, which systemd-tmpfiles creates at boot
+# (kmod static-nodes); opening it makes the kernel load the module.
+static=$(kmod static-nodes --format=devname 2>/dev/null | awk '$1 == "pktcdvd"')
+check_eq "modules.devname has the control node" "pktcdvd pktcdvd/control c10:110" "$static"
+mkdir -p /dev/pktcdvd
+check "the static node can be made" mknod -m 0600 /dev/pktcdvd/control c 10 110
+check "opening it succeeds with the module unloaded" sh -c 'exec 3</dev/pktcdvd/control'
+check "and loaded the module" grep -q '^pktcdvd ' /proc/modules
+check_eq "the misc minor is the fixed 110" 110 "$(awk '$2 == "pktcdvd" { print $1 }' /proc/misc)"
+check "pktsetup -s works through it" pktsetup -s
+check "rmmod after on-demand loading" rmmod pktcdvd
+
 finish

@@ -33,14 +33,21 @@ pub fn explain(errno: i32, what: &str) -> Failure {
     })
 }
 
+/// Whether the module is loaded (its misc device is listed).
+pub fn loaded() -> bool {
+    std::fs::read_to_string("/proc/misc").is_ok_and(|m| m.lines().any(|l| l.ends_with(" pktcdvd")))
+}
+
 /// Opens the control node, loading the module first if needed.
 fn control() -> Result<File, Failure> {
-    let listed = || {
-        std::fs::read_to_string("/proc/misc")
-            .is_ok_and(|m| m.lines().any(|l| l.ends_with(" pktcdvd")))
-    };
+    let listed = loaded;
     if !listed() {
-        let _ = Command::new("modprobe").arg("pktcdvd").status();
+        // By its path, as pktsetup does: udev runs its programs without PATH.
+        let modprobe = ["/sbin/modprobe", "/usr/sbin/modprobe"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("modprobe");
+        let _ = Command::new(modprobe).arg("pktcdvd").status();
     }
     if !listed() {
         return Err(Failure("the pktcdvd module is not loaded and 'modprobe pktcdvd' did not load it: install pktcdvd-rs (make install, or its DKMS package)".into()));

@@ -9,6 +9,7 @@ mod disc;
 mod pktsetup;
 mod process;
 mod sg;
+mod udev;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use control::Failure;
@@ -48,6 +49,9 @@ enum Cmd {
     Check {
         /// The drive: /dev/srN.
         device: String,
+        /// Say nothing: the exit status is the answer (0: usable).
+        #[arg(short, long)]
+        quiet: bool,
     },
     /// Describe the drive and its disc.
     Info {
@@ -89,6 +93,11 @@ enum Cmd {
         #[arg(long)]
         eject: bool,
     },
+    /// What the udev rules run (80-pktcdvd.rules); logs to the kernel log.
+    Udev {
+        #[command(subcommand)]
+        action: UdevCmd,
+    },
     /// Write the man page or shell completions.
     #[command(hide = true)]
     Generate {
@@ -99,7 +108,32 @@ enum Cmd {
     },
 }
 
-fn open_drive(path: &str, write: bool) -> Result<sg::Drive, Failure> {
+#[derive(Subcommand)]
+enum UdevCmd {
+    /// A disc was inserted or changed: map the drive if the disc is usable,
+    /// else drop its mapping.
+    Map {
+        /// The drive: /dev/srN.
+        device: String,
+    },
+    /// The disc or the drive went away: drop the mapping (unmounting).
+    Unmap {
+        /// The drive: /dev/srN or MAJ:MIN.
+        device: String,
+    },
+    /// Exit 0 if the drive is mapped (without loading the module).
+    Mapped {
+        /// The drive: /dev/srN or MAJ:MIN.
+        device: String,
+    },
+    /// The eject button: unmount, unmap and eject, unless files are open.
+    Eject {
+        /// The drive: /dev/srN.
+        device: String,
+    },
+}
+
+pub(crate) fn open_drive(path: &str, write: bool) -> Result<sg::Drive, Failure> {
     sg::Drive::open(path, write).map_err(|e| control::explain(e.raw_os_error().unwrap_or(0), path))
 }
 
@@ -465,7 +499,23 @@ fn main() -> ExitCode {
                     .join("\n")
             }
         }),
-        Cmd::Check { device } => check(&device),
+        Cmd::Check { device, quiet } => match check(&device) {
+            Err(_) if quiet => return ExitCode::FAILURE,
+            Ok(_) if quiet => return ExitCode::SUCCESS,
+            r => r,
+        },
+        Cmd::Udev { action } => match action {
+            UdevCmd::Map { device } => udev::map(&device),
+            UdevCmd::Unmap { device } => udev::unmap(&device, "the disc or the drive went away"),
+            UdevCmd::Eject { device } => udev::eject(&device),
+            UdevCmd::Mapped { device } => {
+                return if udev::mapped(&device) {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                };
+            }
+        },
         Cmd::Info { device, json } => info(&device, json),
         Cmd::Format { device, full, mrw, .. } => format(&device, !full, mrw),
         Cmd::Mount { device, dir, mkfs } => mount(&device, &dir, mkfs),
@@ -510,6 +560,9 @@ mod tests {
         );
         assert!(Cli::try_parse_from(["pktctl", "mount", "/dev/sr0"]).is_err());
         assert!(Cli::try_parse_from(["pktctl", "status", "--json"]).is_ok());
+        assert!(Cli::try_parse_from(["pktctl", "check", "-q", "/dev/sr0"]).is_ok());
+        assert!(Cli::try_parse_from(["pktctl", "udev", "unmap", "11:0"]).is_ok());
+        assert!(Cli::try_parse_from(["pktctl", "udev", "map"]).is_err());
         assert_eq!(node_name("/dev/sr0"), "sr0");
     }
 }

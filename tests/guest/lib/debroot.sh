@@ -1,0 +1,48 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# For tests with "# pkttest-debroot: yes": the kernel environment's Debian
+# root, shared read-only by qemu-run over 9p, becomes a writable system at
+# /deb (an overlay on tmpfs): the same kernel's modules and headers, make,
+# dkms, systemd-udevd and the distribution's udev rules.  The checkout is at
+# /deb/src (read-only).  deb CMD... runs CMD chrooted there.
+
+DEB=/deb/root
+
+debroot_up() {
+	modprobe -a 9pnet_virtio 9p overlay || return 1
+	mkdir -p /deb/lower /deb/rw /deb/src "$DEB"
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 debroot /deb/lower || return 1
+	mount -t tmpfs tmpfs /deb/rw
+	mkdir -p /deb/rw/upper /deb/rw/work
+	mount -t overlay overlay -o lowerdir=/deb/lower,upperdir=/deb/rw/upper,workdir=/deb/rw/work "$DEB" || return 1
+	mount -t proc proc "$DEB/proc"
+	mount -t sysfs sysfs "$DEB/sys"
+	mount --rbind /dev "$DEB/dev"
+	mount -t tmpfs tmpfs "$DEB/run"
+	mount -t tmpfs tmpfs "$DEB/tmp"
+	mkdir -p "$DEB/src"
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 src "$DEB/src" || return 1
+}
+
+deb() {
+	# SYSTEMD_IGNORE_CHROOT: udevadm ignores trigger, settle and control
+	# requests when it finds itself in a chroot.
+	chroot "$DEB" /usr/bin/env -i HOME=/root LANG=C.UTF-8 SYSTEMD_IGNORE_CHROOT=1 \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+
+# Starts the root's systemd-udevd (as an initramfs or a container would)
+# and replays the events of the devices present.
+udevd_up() {
+	deb /usr/lib/systemd/systemd-udevd --debug --resolve-names=never >/tmp/udevd.log 2>&1 &
+	UDEVD_PID=$!
+	for _ in $(seq 100); do [ -S "$DEB/run/udev/control" ] && break; sleep 0.1; done
+	deb udevadm trigger --type=subsystems --action=add
+	deb udevadm trigger --type=devices --action=add
+	deb udevadm settle --timeout=60
+}
+
+udevd_down() {
+	deb udevadm control --exit 2>/dev/null
+	wait "$UDEVD_PID" 2>/dev/null
+}
