@@ -78,6 +78,21 @@ int pktrs_cd_mmc(struct file *cd, const u8 *cdb, void *buf, u32 len, int dir,
 int pktrs_cd_ioctl(struct file *cd, u32 mode, unsigned int cmd, unsigned long arg);
 /* The CD disk's check_events. */
 unsigned int pktrs_cd_check_events(struct file *cd, unsigned int clearing);
+/* Whether the CD disk is gone (deleted: the drive was removed). */
+bool pktrs_cd_is_gone(struct file *cd);
+
+/* ---- Teardowns the driver decides on itself ---- */
+
+/* The module's workqueue for them; destroying it waits for each to finish. */
+int pktrs_teardowns_register(void);
+void pktrs_teardowns_unregister(void);
+/*
+ * Calls pktrs_orphan_teardown(@pkt_dev) (Rust) from that workqueue: a
+ * teardown cannot run in a block device's release, which holds the disk's
+ * open mutex.  -ENOMEM if it cannot be queued.
+ */
+int pktrs_defer_teardown(u32 pkt_dev);
+void pktrs_orphan_teardown(u32 pkt_dev);
 
 /* ---- The pkt block device ---- */
 

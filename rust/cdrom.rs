@@ -149,6 +149,13 @@ impl CdHandle {
         unsafe { shim::pktrs_cd_check_events(self.raw(), clearing) }
     }
 
+    /// Whether the drive is gone (removed: unplugged, or its SCSI device
+    /// deleted).  Nothing can be written to it again.
+    pub(crate) fn is_gone(&self) -> bool {
+        // SAFETY: the file is open.
+        unsafe { shim::pktrs_cd_is_gone(self.raw()) }
+    }
+
     /// The raw file, for the disk wrapper to read the drive's events mask
     /// and for remapping bios.
     pub(crate) fn as_raw(&self) -> *mut File {

@@ -316,6 +316,20 @@ impl PktDevice {
         self.end_session(&mut st);
         st.settings = None;
         self.close_drive(&mut st);
+        if self.cd.is_gone() && !st.removed {
+            // The drive went away while the device was open: nothing can
+            // use this mapping again, and whoever asked to remove it got
+            // EBUSY.  Remove it now (not here: release holds the disk's
+            // open mutex, which removing the disk takes).
+            pr_info!(
+                "{}: {} is gone: removing the mapping\n",
+                self.name.as_str(),
+                self.cd_name.as_str()
+            );
+            if shim::defer_teardown(self.pkt_dev.to_kernel()).is_err() {
+                pr_warn!("{}: out of memory: remove the mapping by hand\n", self.name.as_str());
+            }
+        }
     }
 
     /// An ioctl on the pkt device: the six the C driver forwarded go to the

@@ -81,6 +81,16 @@ unsafe extern "C" fn pktrs_open(pd: *const c_void, disk: *mut Gendisk, mode: u32
     errno_ret(dev.open(&disk, mode))
 }
 
+/// A teardown the driver decided on itself (a drive that is gone), run
+/// from the shim's workqueue.
+#[no_mangle]
+extern "C" fn pktrs_orphan_teardown(pkt_dev: u32) {
+    let pkt_dev = crate::pktcore::devnum::DevNum::from_kernel(pkt_dev);
+    // ENXIO: someone tore it down first.  EBUSY: opened again meanwhile
+    // (the open fails, the drive being gone); its last close retries.
+    let _ = crate::registry::teardown(pkt_dev);
+}
+
 /// `release`.
 ///
 /// # Safety

@@ -80,12 +80,15 @@ struct PktCdvd {
     _control: shim::Registration,
     _class: shim::Registration,
     _major: shim::Registration,
+    /// Registered first, gone last: waits for a teardown still finishing.
+    _teardowns: shim::Registration,
 }
 
 impl kernel::Module for PktCdvd {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         // SAFETY: first thing at init, once.
         unsafe { registry::init() };
+        let teardowns = shim::TEARDOWNS.register()?;
         let major = shim::BLOCK_MAJOR.register()?;
         let class = shim::CLASS.register()?;
         let control = shim::CONTROL_DEVICE.register()?;
@@ -94,6 +97,7 @@ impl kernel::Module for PktCdvd {
             _control: control,
             _class: class,
             _major: major,
+            _teardowns: teardowns,
         })
     }
 }

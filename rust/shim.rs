@@ -49,6 +49,9 @@ extern "C" {
     fn pktrs_blkdev_register() -> c_int;
     fn pktrs_blkdev_unregister();
     pub(crate) fn pktrs_blkdev_major() -> u32;
+    fn pktrs_teardowns_register() -> c_int;
+    fn pktrs_teardowns_unregister();
+    fn pktrs_defer_teardown(pkt_dev: u32) -> c_int;
     fn pktrs_module_get() -> bool;
     fn pktrs_module_put();
 
@@ -71,6 +74,7 @@ extern "C" {
     ) -> c_int;
     pub(crate) fn pktrs_cd_ioctl(cd: *mut File, mode: u32, cmd: c_uint, arg: c_ulong) -> c_int;
     pub(crate) fn pktrs_cd_check_events(cd: *mut File, clearing: c_uint) -> c_uint;
+    pub(crate) fn pktrs_cd_is_gone(cd: *mut File) -> bool;
 
     pub(crate) fn pktrs_disk_alloc(minor: u32, pd: *const c_void, out: *mut *mut Gendisk) -> c_int;
     pub(crate) fn pktrs_disk_add(disk: *mut Gendisk, cd: *mut File) -> c_int;
@@ -150,6 +154,23 @@ pub(crate) static BLOCK_MAJOR: ShimObject = ShimObject {
     register: pktrs_blkdev_register,
     unregister: pktrs_blkdev_unregister,
 };
+
+/// The workqueue on which the driver tears down mappings whose drive is
+/// gone (see `PktDevice::release`); unregistering waits for them.
+// INVARIANT: the shim's register/unregister pair for its workqueue.
+pub(crate) static TEARDOWNS: ShimObject = ShimObject {
+    registered: AtomicBool::new(false),
+    register: pktrs_teardowns_register,
+    unregister: pktrs_teardowns_unregister,
+};
+
+/// Has the mapping of `pkt_dev` torn down soon, from [`TEARDOWNS`]'s
+/// workqueue (`pktrs_orphan_teardown`).  Fails only without memory.
+pub(crate) fn defer_teardown(pkt_dev: u32) -> Result {
+    // SAFETY: takes a plain number; the workqueue exists while the module
+    // is loaded, and a device calling this keeps the module loaded.
+    to_result(unsafe { pktrs_defer_teardown(pkt_dev) })
+}
 
 impl ShimObject {
     /// Registers the object; it stays registered while the returned value

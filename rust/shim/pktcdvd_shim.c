@@ -18,6 +18,7 @@
 #include <linux/module.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 #include <linux/uaccess.h>
 #include <scsi/scsi_common.h>
 #include <uapi/linux/pktcdvd.h>
@@ -322,6 +323,52 @@ void pktrs_cd_close(struct file *cd)
 static struct cdrom_device_info *pkt_cdi(struct file *cd)
 {
 	return disk_to_cdi(file_bdev(cd)->bd_disk);
+}
+
+bool pktrs_cd_is_gone(struct file *cd)
+{
+	return !disk_live(file_bdev(cd)->bd_disk);
+}
+
+/* ---- Teardowns the driver decides on itself ---- */
+
+static struct workqueue_struct *pkt_teardown_wq;
+
+struct pkt_teardown {
+	struct work_struct work;
+	u32 pkt_dev;
+};
+
+static void pkt_teardown_fn(struct work_struct *work)
+{
+	struct pkt_teardown *t = container_of(work, struct pkt_teardown, work);
+
+	pktrs_orphan_teardown(t->pkt_dev);
+	kfree(t);
+}
+
+int pktrs_teardowns_register(void)
+{
+	pkt_teardown_wq = alloc_workqueue("pktcdvd_teardown", WQ_UNBOUND, 1);
+	return pkt_teardown_wq ? 0 : -ENOMEM;
+}
+
+void pktrs_teardowns_unregister(void)
+{
+	destroy_workqueue(pkt_teardown_wq);
+	pkt_teardown_wq = NULL;
+}
+
+int pktrs_defer_teardown(u32 pkt_dev)
+{
+	struct pkt_teardown *t = kmalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return -ENOMEM;
+	INIT_WORK(&t->work, pkt_teardown_fn);
+	t->pkt_dev = pkt_dev;
+	queue_work(pkt_teardown_wq, &t->work);
+	return 0;
 }
 
 bool pktrs_cd_is_cdrom(struct file *cd)

@@ -126,11 +126,24 @@ check_fails "udevadm test: and is never checked for mapping" grep -q 'pktctl che
 drive_ctl 0 change bdre 65536 >/dev/null
 check "a formatted BD-RE is mapped" wait_for mapped
 
-# The drive goes away (a USB drive unplugged): no mapping is left.
+# The drive goes away (a USB drive unplugged) while a file is open on the
+# mounted disc: the disc is detached, and the module removes the mapping
+# itself at the last close: no mapping is left, nothing to tear down.
+check "mkudffs on the BD-RE" deb mkudffs --media-type=hd --blocksize=2048 /dev/pktcdvd/pktcdvd0
+check "mount it" deb mount -t udf -o rw /dev/pktcdvd/pktcdvd0 /media/pkt
+check "write a file" eval 'mounted && cp /tmp/data "$DEB/media/pkt/data" && sync'
+chroot "$DEB" /bin/sh -c 'exec 3</media/pkt/data; exec sleep 60' &
+holder=$!
+sleep 1
+dmesg -c >/dev/null
 tpg=$(echo /sys/kernel/config/target/loopback/naa.*/tpgt_1)
 rm -f "$tpg/lun/lun_0/drive0" && rmdir "$tpg/lun/lun_0"
 check "drive removed: /dev/sr0 is gone" wait_for sh -c '! test -b /dev/sr0'
-check "and so is the mapping" wait_for unmapped
+check "the disc was detached from the file tree" wait_for eval '! mounted'
+check "the mapping waits for the open file" mapped
+kill "$holder"; wait "$holder" 2>/dev/null
+check "closed: the module removed the mapping itself" wait_for unmapped
+check "and said why" grep -q 'sr0 is gone: removing the mapping' <<<"$(dmesg)"
 udevd_down
 check "the module unloads" rmmod pktcdvd
 

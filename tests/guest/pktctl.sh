@@ -77,7 +77,12 @@ check "permission" err "permission denied: this needs root or CAP_SYS_ADMIN" \
 check "permission (no CAP_SYS_ADMIN)" err "needs root or CAP_SYS_ADMIN" \
 	setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin pktctl setup x /dev/sr0
 rmmod pktcdvd
-check "module not loaded (and modprobe fails)" err "pktcdvd module is not loaded" env PATH=/nonexistent "$(command -v pktctl)" status
+# modprobe.d's "install" makes modprobe run /bin/false instead.
+mkdir -p /etc/modprobe.d
+echo 'install pktcdvd /bin/false' >/etc/modprobe.d/pkttest.conf
+check "module not loaded (and modprobe fails)" err "pktcdvd module is not loaded" pktctl status
+rm /etc/modprobe.d/pkttest.conf
+check "not loaded by that failed try" eval '! grep -q "^pktcdvd " /proc/modules'
 drive_ctl 3 change dvdram 65536 >/dev/null
 mkudffs --media-type=dvdram /dev/sr3 >/dev/null
 mount -t udf /dev/sr3 /mnt/auto

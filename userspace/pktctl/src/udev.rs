@@ -67,8 +67,10 @@ fn enter_init_mount_namespace() {
 
 /// Makes the pkt device `pkt` free: syncs and unmounts every mount of it.
 /// Fails, naming the mount point, when one is busy: the disc then stays
-/// mounted and locked in the drive, and nothing is lost.
-fn unmount_all(pkt: DevNum) -> Result<(), Failure> {
+/// mounted and locked in the drive, and nothing is lost.  With `lazy` (the
+/// drive is gone, nothing more can reach it) a busy mount is detached
+/// instead; the module removes the mapping when its last file is closed.
+fn unmount_all(pkt: DevNum, lazy: bool) -> Result<(), Failure> {
     if control::mounted_at(pkt).is_none() {
         return Ok(());
     }
@@ -80,6 +82,18 @@ fn unmount_all(pkt: DevNum) -> Result<(), Failure> {
             .arg(&dir)
             .output()
             .map_err(|e| Failure(format!("umount {dir}: {e}")))?;
+        if !out.status.success() && lazy {
+            let detached = std::process::Command::new("/usr/bin/umount")
+                .args(["-l", &dir])
+                .status()
+                .is_ok_and(|s| s.success());
+            if detached {
+                log(&format!(
+                    "detached {dir}: the mapping goes when its last file is closed"
+                ));
+                continue;
+            }
+        }
         if !out.status.success() {
             return Err(Failure(format!(
                 "{dir} is in use ({}): close the files on it first",
@@ -91,6 +105,11 @@ fn unmount_all(pkt: DevNum) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Whether the drive `cd` is gone from the system.
+fn gone(cd: DevNum) -> bool {
+    !std::path::Path::new(&format!("/sys/dev/block/{}:{}", cd.major(), cd.minor())).exists()
+}
+
 /// Tears the mapping `pkt` of `cd` down, unmounting it first if needed.
 fn release(cd: DevNum, pkt: DevNum, why: &str) -> Result<(), Failure> {
     let spec = format!("{}:{}", pkt.major(), pkt.minor());
@@ -98,9 +117,16 @@ fn release(cd: DevNum, pkt: DevNum, why: &str) -> Result<(), Failure> {
         log(&format!("{} unmapped ({why})", kernel_name(cd)));
         return Ok(());
     }
-    unmount_all(pkt).map_err(|e| Failure(format!("{} stays mapped: {e}", kernel_name(cd))))?;
-    control::teardown(&spec, true)
+    let lazy = gone(cd);
+    unmount_all(pkt, lazy)
         .map_err(|e| Failure(format!("{} stays mapped: {e}", kernel_name(cd))))?;
+    if let Err(e) = control::teardown(&spec, true) {
+        if lazy {
+            // Still open: the module removes it at the last close.
+            return Ok(());
+        }
+        return Err(Failure(format!("{} stays mapped: {e}", kernel_name(cd))));
+    }
     log(&format!("{} unmapped ({why})", kernel_name(cd)));
     Ok(())
 }
