@@ -9,6 +9,9 @@
 #   make check               host tests, then the module built against a
 #                            Debian kernel and tested under QEMU (KERNEL=bpo|sid)
 #   make demo                boot that kernel in QEMU and show the module working
+#   make bench               the C driver of Linux 6.12 and this one, side by
+#                            side on the same emulated drive (not a test);
+#                            make bench-quick: a smoke run of it
 #   make qemu-test TEST=x    run one guest test (tests/guest/x.sh)
 #   make env                 prepare the cached kernel environment only
 #   make clean
@@ -28,7 +31,7 @@ RUSTC ?= rustc
 export KERNEL
 
 .PHONY: all modules rustc-check clean check host-test env module-env qemu-test demo \
-	tools install install-module install-tools install-udev uninstall \
+	bench bench-quick tools install install-module install-tools install-udev uninstall \
 	dkms-install dkms-uninstall
 
 all: modules
@@ -147,3 +150,9 @@ qemu-test: module-env
 
 demo:
 	scripts/demo
+
+bench:
+	scripts/bench
+
+bench-quick:
+	scripts/bench --quick

@@ -1,0 +1,464 @@
+//! `pkt-bench RUNS.jsonl OUT.json`: the benchmark's report (see
+//! scripts/bench and Documentation/benchmarks.rst).
+//!
+//! Each input line is one run: what tests/guest/bench/run.sh printed (the
+//! drive's counters, the guest's clocks) wrapped by scripts/bench with the
+//! driver's name and any kernel report, or a failed run.  The figures are
+//! computed here, so that the guest only measures.
+
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+/// The figures of one run.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Figures {
+    user_bytes: f64,
+    media_frames: u64,
+    gather_kib: u64,
+    writes: u64,
+    reads: u64,
+    flushes: u64,
+    switches: u64,
+    virtual_s: f64,
+    wall_s: f64,
+    sys_cpu_s: f64,
+    rated_kbps: f64,
+    wear_max: u64,
+    wear_mean: f64,
+}
+
+impl Figures {
+    /// Media bytes recorded per user byte written.
+    fn amplification(&self) -> f64 {
+        if self.user_bytes > 0.0 {
+            self.media_frames as f64 * 2048.0 / self.user_bytes
+        } else {
+            0.0
+        }
+    }
+
+    /// User megabytes (10^6) per second of the drive's virtual clock.
+    fn virtual_mbps(&self) -> f64 {
+        rate(self.user_bytes, self.virtual_s)
+    }
+
+    /// User megabytes per second of wall time in the guest.
+    fn wall_mbps(&self) -> f64 {
+        rate(self.user_bytes, self.wall_s)
+    }
+
+    /// The share of the drive's rated write speed reached, in percent.
+    fn rated_percent(&self) -> f64 {
+        if self.rated_kbps > 0.0 {
+            self.virtual_mbps() * 1000.0 / self.rated_kbps * 100.0
+        } else {
+            0.0
+        }
+    }
+}
+
+fn rate(bytes: f64, secs: f64) -> f64 {
+    if secs > 0.0 {
+        bytes / 1e6 / secs
+    } else {
+        0.0
+    }
+}
+
+fn num(v: &Value, key: &str) -> f64 {
+    v.get(key).and_then(Value::as_f64).unwrap_or(0.0)
+}
+
+fn count(v: &Value, key: &str) -> u64 {
+    v.get(key).and_then(Value::as_u64).unwrap_or(0)
+}
+
+/// How often the drive saw opcode `op` ("0x2a").
+fn opcode(counters: &Value, op: &str) -> u64 {
+    counters
+        .get("commands")
+        .and_then(|c| c.get(op))
+        .map_or(0, |c| count(c, "count"))
+}
+
+/// The figures of a run line; `None` for a failed run.
+fn figures(run: &Value) -> Option<Figures> {
+    let c = run.get("counters")?;
+    let wear = c.get("wear").cloned().unwrap_or(Value::Null);
+    let touched = count(&wear, "blocks_touched");
+    let hz = num(run, "hz").max(1.0);
+    Some(Figures {
+        user_bytes: num(run, "user_bytes"),
+        media_frames: count(c, "media_blocks_written"),
+        gather_kib: count(run, "gather_kib"),
+        writes: opcode(c, "0x2a") + opcode(c, "0xaa"),
+        reads: opcode(c, "0x28") + opcode(c, "0xa8"),
+        flushes: count(c, "flushes"),
+        switches: count(c, "read_write_switches"),
+        virtual_s: num(c, "virtual_time_ns") / 1e9,
+        wall_s: num(run, "wall_ns") / 1e9,
+        sys_cpu_s: num(run, "sys_cpu_ticks") / hz,
+        rated_kbps: num(run, "rated_kBps"),
+        wear_max: count(&wear, "max"),
+        wear_mean: if touched > 0 {
+            count(&wear, "total_writes") as f64 / touched as f64
+        } else {
+            0.0
+        },
+    })
+}
+
+fn driver_name(d: &str) -> &str {
+    match d {
+        "c" => "C 6.12",
+        "rust" => "pktcdvd-rs",
+        "none" => "sr0 direct",
+        other => other,
+    }
+}
+
+/// The table, one row per run, and a ratio row after each pair.
+fn table(runs: &[Value]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{:<8} {:<8} {:<11} {:>6} {:>7} {:>5} {:>7} {:>6} {:>6} {:>6} {:>5} {:>8} {:>7} {:>6} {:>6} {:>9}",
+        "medium", "workload", "driver", "userMB", "frames", "WA", "gathKiB", "writes", "reads",
+        "r<>w", "flush", "virtMB/s", "wallMB/s", "sysCPU", "rated%", "wear max/mean"
+    );
+    let mut by_case: BTreeMap<(String, String), Vec<&Value>> = BTreeMap::new();
+    for r in runs {
+        let key = (
+            r["medium_arg"].as_str().unwrap_or("?").to_string(),
+            r["workload"].as_str().unwrap_or("?").to_string(),
+        );
+        by_case.entry(key).or_default().push(r);
+    }
+    for ((medium, workload), rs) in &by_case {
+        let mut pair: BTreeMap<&str, Figures> = BTreeMap::new();
+        for r in rs {
+            let driver = r["driver"].as_str().unwrap_or("?");
+            let name = driver_name(driver);
+            match figures(r) {
+                Some(f) => {
+                    let _ = writeln!(
+                        s,
+                        "{:<8} {:<8} {:<11} {:>6.1} {:>7} {:>5.2} {:>7} {:>6} {:>6} {:>6} {:>5} {:>8.3} {:>7.3} {:>6.2} {:>6.1} {:>5}/{:<4.2}{}",
+                        medium, workload, name, f.user_bytes / 1e6, f.media_frames, f.amplification(),
+                        f.gather_kib, f.writes, f.reads, f.switches, f.flushes, f.virtual_mbps(),
+                        f.wall_mbps(), f.sys_cpu_s, f.rated_percent(), f.wear_max, f.wear_mean,
+                        cleanup_note(r)
+                    );
+                    pair.insert(driver, f);
+                }
+                None => {
+                    let _ = writeln!(
+                        s,
+                        "{:<8} {:<8} {:<11} {}: {}",
+                        medium,
+                        workload,
+                        name,
+                        r["failed"].as_str().unwrap_or("failed").to_uppercase(),
+                        r["report"]
+                            .as_str()
+                            .filter(|t| !t.is_empty())
+                            .unwrap_or("no figures")
+                    );
+                }
+            }
+        }
+        if let (Some(c), Some(rust)) = (pair.get("c"), pair.get("rust")) {
+            let ratio = |a: f64, b: f64| {
+                if b > 0.0 {
+                    format!("{:.2}", a / b)
+                } else {
+                    "-".into()
+                }
+            };
+            let _ = writeln!(
+                s,
+                "{:<8} {:<8} {:<11} {:>6} {:>7} {:>5} {:>7} {:>6} {:>6} {:>6} {:>5} {:>8} {:>7} {:>6}",
+                "", "", "rs/C",
+                "",
+                ratio(rust.media_frames as f64, c.media_frames as f64),
+                ratio(rust.amplification(), c.amplification()),
+                ratio(rust.gather_kib as f64, c.gather_kib as f64),
+                ratio(rust.writes as f64, c.writes as f64),
+                ratio(rust.reads as f64, c.reads as f64),
+                ratio(rust.switches as f64, c.switches as f64),
+                ratio(rust.flushes as f64, c.flushes as f64),
+                ratio(rust.virtual_mbps(), c.virtual_mbps()),
+                ratio(rust.wall_mbps(), c.wall_mbps()),
+                ratio(rust.sys_cpu_s, c.sys_cpu_s),
+            );
+        }
+    }
+    s
+}
+
+/// " (cleanup: ...)" when the run's figures came but its cleanup did not
+/// finish (a hung teardown), or a kernel report was seen.
+fn cleanup_note(r: &Value) -> String {
+    let mut notes = Vec::new();
+    if let Some(c) = r["cleanup"].as_str().filter(|c| *c != "ok") {
+        notes.push(format!("cleanup: {c}"));
+    }
+    if let Some(rep) = r["report"].as_str().filter(|t| !t.is_empty()) {
+        notes.push(format!("kernel: {rep}"));
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", notes.join("; "))
+    }
+}
+
+/// One run as the JSON output has it: the inputs and the figures.
+fn summary(r: &Value) -> Value {
+    let mut m = Map::new();
+    for k in [
+        "driver",
+        "medium_arg",
+        "workload",
+        "target",
+        "kernel",
+        "failed",
+        "report",
+        "cleanup",
+    ] {
+        if let Some(v) = r.get(k) {
+            m.insert(k.to_string(), v.clone());
+        }
+    }
+    if let Some(f) = figures(r) {
+        m.insert(
+            "figures".into(),
+            json!({
+                "user_bytes": f.user_bytes,
+                "media_frames_written": f.media_frames,
+                "write_amplification": f.amplification(),
+                "gather_read_kib": f.gather_kib,
+                "write_commands": f.writes,
+                "read_commands": f.reads,
+                "read_write_switches": f.switches,
+                "flushes": f.flushes,
+                "virtual_seconds": f.virtual_s,
+                "virtual_mb_per_s": f.virtual_mbps(),
+                "wall_seconds": f.wall_s,
+                "wall_mb_per_s": f.wall_mbps(),
+                "guest_kernel_cpu_seconds": f.sys_cpu_s,
+                "rated_write_kB_per_s": f.rated_kbps,
+                "rated_percent": f.rated_percent(),
+                "wear_max_writes_per_frame": f.wear_max,
+                "wear_mean_writes_per_frame": f.wear_mean,
+                "commands": r["counters"]["commands"].clone(),
+            }),
+        );
+    }
+    Value::Object(m)
+}
+
+/// A line as scripts/bench writes it: the guest's figures under "run",
+/// next to what the host knows; one flat object.
+fn flatten(mut v: Value) -> Value {
+    if let Some(Value::Object(inner)) = v.as_object_mut().and_then(|o| o.remove("run")) {
+        if let Some(o) = v.as_object_mut() {
+            for (k, x) in inner {
+                o.entry(k).or_insert(x);
+            }
+        }
+    }
+    v
+}
+
+/// The figures that must not change from one run to the next.
+const DETERMINISTIC: [&str; 8] = [
+    "media_frames_written",
+    "write_commands",
+    "read_commands",
+    "read_write_switches",
+    "flushes",
+    "gather_read_kib",
+    "virtual_seconds",
+    "wear_max_writes_per_frame",
+];
+
+/// The deterministic figures of two results files that differ, one line
+/// each ("medium workload driver: figure a != b").
+fn differences(a: &Value, b: &Value) -> Vec<String> {
+    let key = |r: &Value| {
+        format!(
+            "{} {} {}",
+            r["medium_arg"].as_str().unwrap_or("?"),
+            r["workload"].as_str().unwrap_or("?"),
+            r["driver"].as_str().unwrap_or("?")
+        )
+    };
+    let runs = |v: &Value| -> BTreeMap<String, Value> {
+        v["runs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| (key(r), r.clone()))
+            .collect()
+    };
+    let (ra, rb) = (runs(a), runs(b));
+    let mut out = Vec::new();
+    for (k, x) in &ra {
+        let Some(y) = rb.get(k) else { continue };
+        for f in DETERMINISTIC {
+            let (fx, fy) = (&x["figures"][f], &y["figures"][f]);
+            if fx != fy {
+                out.push(format!("{k}: {f} {fx} != {fy}"));
+            }
+        }
+        if x["figures"]["commands"] != y["figures"]["commands"] {
+            out.push(format!("{k}: commands differ"));
+        }
+    }
+    out
+}
+
+/// `pkt-bench compare A.json B.json`: exit 0 when the deterministic
+/// figures of the runs both files have agree.
+fn compare(a: &str, b: &str) -> ExitCode {
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+    };
+    let (Some(x), Some(y)) = (read(a), read(b)) else {
+        eprintln!("pkt-bench: cannot read {a} or {b}");
+        return ExitCode::FAILURE;
+    };
+    let diffs = differences(&x, &y);
+    for d in &diffs {
+        println!("{d}");
+    }
+    let n = x["runs"].as_array().map_or(0, Vec::len);
+    println!(
+        "{n} runs compared, {} deterministic figures differ",
+        diffs.len()
+    );
+    if diffs.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let [_, cmd, a, b] = args.as_slice() {
+        if cmd == "compare" {
+            return compare(a, b);
+        }
+    }
+    let [_, input, output] = args.as_slice() else {
+        eprintln!("usage: pkt-bench RUNS.jsonl OUT.json | pkt-bench compare A.json B.json");
+        return ExitCode::from(2);
+    };
+    let text = match std::fs::read_to_string(input) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("pkt-bench: {input}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut runs = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        match serde_json::from_str::<Value>(line) {
+            Ok(v) => runs.push(flatten(v)),
+            Err(e) => eprintln!("pkt-bench: {input}:{}: skipped: {e}", i + 1),
+        }
+    }
+    print!("{}", table(&runs));
+    let out = json!({ "runs": runs.iter().map(summary).collect::<Vec<_>>() });
+    if let Err(e) = std::fs::write(
+        output,
+        serde_json::to_string_pretty(&out).unwrap_or_default(),
+    ) {
+        eprintln!("pkt-bench: {output}: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("JSON: {output}");
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(driver: &str, frames: u64, vt_ns: u64) -> Value {
+        json!({
+            "driver": driver, "medium_arg": "cdrw", "workload": "seq1m", "target": "pkt",
+            "user_bytes": 1048576, "wall_ns": 2_000_000_000u64, "sys_cpu_ticks": 50, "hz": 100,
+            "gather_kib": 64, "rated_kBps": 1000,
+            "counters": {
+                "virtual_time_ns": vt_ns, "media_blocks_written": frames, "flushes": 1,
+                "read_write_switches": 2,
+                "commands": {"0x2a": {"name": "WRITE_10", "count": 16}},
+                "wear": {"blocks_touched": 4, "max": 3, "total_writes": 6, "histogram": {}}
+            }
+        })
+    }
+
+    #[test]
+    fn figures_come_from_the_counters() {
+        let f = figures(&run("rust", 1024, 1_000_000_000)).unwrap();
+        assert_eq!(f.writes, 16);
+        assert!((f.amplification() - 2.0).abs() < 1e-9);
+        assert!((f.virtual_mbps() - 1.048576).abs() < 1e-9);
+        assert!((f.rated_percent() - 104.8576).abs() < 1e-6);
+        assert!((f.wear_mean - 1.5).abs() < 1e-9);
+        assert!((f.sys_cpu_s - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_table_has_both_drivers_and_their_ratio() {
+        let t = table(&[
+            run("c", 2048, 2_000_000_000),
+            run("rust", 1024, 1_000_000_000),
+        ]);
+        assert!(t.contains("C 6.12"));
+        assert!(t.contains("pktcdvd-rs"));
+        let ratio = t.lines().find(|l| l.contains("rs/C")).unwrap();
+        assert!(ratio.contains("0.50"), "{ratio}");
+    }
+
+    #[test]
+    fn compare_finds_changed_figures() {
+        let a = json!({"runs": [summary(&run("rust", 1024, 1_000_000_000))]});
+        let b = json!({"runs": [summary(&run("rust", 1024, 1_000_000_000))]});
+        assert!(differences(&a, &b).is_empty());
+        let c = json!({"runs": [summary(&run("rust", 1025, 1_000_000_000))]});
+        let d = differences(&a, &c);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(d[0].contains("media_frames_written"));
+    }
+
+    #[test]
+    fn wrapped_lines_are_flattened() {
+        let v = flatten(
+            json!({"driver": "c", "report": "", "run": {"workload": "untar", "user_bytes": 5}}),
+        );
+        assert_eq!(v["workload"], "untar");
+        assert_eq!(v["driver"], "c");
+        assert!(v.get("run").is_none());
+    }
+
+    #[test]
+    fn a_failed_run_is_reported() {
+        let failed = json!({"driver": "c", "medium_arg": "dvd+rw", "workload": "udfcopy",
+            "failed": "crash", "report": "kernel BUG at drivers/block/pktcdvd.c:1234!"});
+        let t = table(&[failed]);
+        assert!(t.contains("CRASH: kernel BUG"), "{t}");
+        assert!(figures(&json!({"failed": "hang"})).is_none());
+    }
+}
