@@ -7,7 +7,9 @@
 #                            artifacts, and the very rustc that built it)
 #   make CLIPPY=1            the same, linted with clippy
 #   make check               host tests, then the module built against a
-#                            Debian kernel and tested under QEMU (KERNEL=bpo|sid)
+#                            Debian kernel and tested under QEMU (KERNEL=bpo|sid;
+#                            KERNEL=debug: a kernel built here with lockdep,
+#                            KASAN and kmemleak, 20-40 minutes once)
 #   make demo                boot that kernel in QEMU and show the module working
 #   make bench               the C driver of Linux 6.12 and this one, side by
 #                            side on the same emulated drive (not a test);
@@ -40,6 +42,9 @@ all: modules
 # kernel: Rust symbol names embed a hash of the compiler build.
 KDIR_RUSTC = $(shell sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"$$/\1/p' $(KDIR)/.config 2>/dev/null)
 HOST_RUSTC = $(shell $(RUSTC) --version 2>/dev/null)
+# A kernel built with clang and lld (needed for KASAN with Rust) wants its
+# modules built the same way.
+KDIR_LLVM = $(if $(shell grep -s '^CONFIG_LD_IS_LLD=y' $(KDIR)/.config),LLVM=1)
 
 rustc-check:
 	@if [ ! -f "$(KDIR)/.config" ]; then \
@@ -56,10 +61,10 @@ rustc-check:
 		exit 1; fi
 
 modules: rustc-check
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(CLIPPY),CLIPPY=1) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KDIR_LLVM) $(if $(CLIPPY),CLIPPY=1) modules
 
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KDIR_LLVM) clean 2>/dev/null || true
 	rm -rf build
 
 # ---- Installing ----
@@ -70,7 +75,7 @@ MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 UDEVDIR ?= /usr/lib/udev
 CARGO ?= cargo
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
+VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
 KRELEASE ?= $(or $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null),$(shell uname -r))
 PKTCTL := userspace/target/release/pktctl
 
@@ -83,7 +88,7 @@ install: install-module install-tools install-udev
 # signed as the kernel's configuration says) and runs depmod.
 install-module:
 	@test -f pktcdvd.ko || { echo "make install: pktcdvd.ko is not built: run 'make' first, then 'make install' as root."; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KDIR_LLVM) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 
 install-tools:

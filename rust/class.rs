@@ -6,6 +6,7 @@
 //! Unlike the C driver, `add` and `remove` return the setup or teardown
 //! error to the writer instead of always reporting success.
 
+use crate::cred::require_sys_admin;
 use crate::pktcore::{
     ctl::{Slots, MAX_WRITERS},
     errno::Errno,
@@ -16,12 +17,14 @@ use crate::registry::Registry;
 
 /// A write to `add`: map the CD device `major:minor`.
 fn add(text: &[u8]) -> Result<(), Errno> {
+    require_sys_admin()?;
     let cd = sysfs::parse_dev(text).map_err(|_| Errno::Inval)?;
     Registry.setup(cd).map(|_| ())
 }
 
 /// A write to `remove`: unmap the pktcdvd device `major:minor`.
 fn remove(text: &[u8]) -> Result<(), Errno> {
+    require_sys_admin()?;
     let pkt = sysfs::parse_dev(text).map_err(|_| Errno::Inval)?;
     Registry.teardown(pkt)
 }

@@ -3,6 +3,7 @@
 //! The `PACKET_CTRL_CMD` ioctl of `/dev/pktcdvd/control` (the misc device
 //! itself is the shim's `CONTROL_DEVICE`).
 
+use crate::cred::capable_sys_admin;
 use crate::pktcore::{
     ctl::{self, CtrlCommand, CTRL_COMMAND_SIZE},
     errno::Errno,
@@ -17,12 +18,6 @@ fn command(raw: &mut [u8; CTRL_COMMAND_SIZE]) -> (Result<(), Errno>, bool) {
     let reply = ctl::dispatch(&mut cmd, capable_sys_admin, &mut Registry);
     *raw = cmd.to_bytes();
     (reply.result, reply.copy_back)
-}
-
-/// Whether the calling task has `CAP_SYS_ADMIN`.
-fn capable_sys_admin() -> bool {
-    // SAFETY: capable() only inspects the current task's credentials.
-    unsafe { kernel::bindings::capable(kernel::bindings::CAP_SYS_ADMIN as i32) }
 }
 
 /// Entry point of the shim's ioctl handler (`pktrs_control_command`).

@@ -11,6 +11,7 @@
 //! progress).
 
 use crate::bio::OwnedBio;
+use crate::cred::require_sys_admin;
 use crate::device::PktDevice;
 use crate::pktcore::fmt::BufWriter;
 use crate::shim::{self, Bio, Gendisk};
@@ -167,7 +168,7 @@ unsafe extern "C" fn pktrs_attr_store(pd: *const c_void, attr: c_int, buf: *cons
     let dev = unsafe { device(pd) };
     // SAFETY: guaranteed by the caller.
     let text = unsafe { core::slice::from_raw_parts(buf, count) };
-    match dev.attr_store(attr, text) {
+    match require_sys_admin().and_then(|()| dev.attr_store(attr, text)) {
         Ok(()) => isize::try_from(count).unwrap_or(isize::MAX),
         Err(e) => -(e.to_raw() as isize),
     }

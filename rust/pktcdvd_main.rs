@@ -43,6 +43,7 @@ mod bio;
 mod cdrom;
 mod class;
 mod control;
+mod cred;
 mod debugfs;
 mod device;
 mod disk;

@@ -543,6 +543,16 @@ static const struct block_device_operations pkt_fops = {
 	.free_disk	= pkt_free_disk,
 };
 
+/*
+ * Opening a pkt disk opens its CD drive's disk: the block layer holds the
+ * pkt disk's open_mutex while pkt_open takes the CD disk's.  Every
+ * gendisk's open_mutex shares one lockdep class, so lockdep would see
+ * that as recursive locking.  A class of its own for the pkt disks' mutex
+ * states the real, acyclic order: pkt disk, then CD disk (the CD driver
+ * never opens a pkt disk).
+ */
+static struct lock_class_key pkt_open_mutex_key;
+
 int pktrs_disk_alloc(u32 minor, void *pd, struct gendisk **out)
 {
 	struct queue_limits lim = {
@@ -556,6 +566,7 @@ int pktrs_disk_alloc(u32 minor, void *pd, struct gendisk **out)
 
 	if (IS_ERR(disk))
 		return PTR_ERR(disk);
+	lockdep_set_class(&disk->open_mutex, &pkt_open_mutex_key);
 	disk->major = pkt_major;
 	disk->first_minor = minor;
 	disk->minors = 1;

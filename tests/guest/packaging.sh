@@ -65,7 +65,7 @@ check "udevadm test: and hidden from udisks" grep -q 'UDISKS_IGNORE=1' <<<"$out"
 echo 250 >/sys/module/block/parameters/events_dfl_poll_msecs
 check "systemd-udevd starts and replays the devices" udevd_up
 mapped() { [ -n "$(cat /sys/class/pktcdvd/device_map 2>/dev/null)" ]; }
-wait_for() { for _ in $(seq 120); do "$@" && return 0; sleep 0.25; done; return 1; }
+wait_for() { for _ in $(seq $((120 * PKTTEST_SCALE))); do "$@" && return 0; sleep 0.25; done; return 1; }
 check "inserting a formatted disc mapped it" wait_for mapped
 grep -E 'sr0|pktctl|pktcdvd' /tmp/udevd.log | tail -n 40 | sed 's/^/  udevd: /'
 check "as /dev/pktcdvd/pktcdvd0" test -b /dev/pktcdvd/pktcdvd0

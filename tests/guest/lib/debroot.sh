@@ -39,7 +39,7 @@ udevd_up() {
 	for _ in $(seq 100); do [ -S "$DEB/run/udev/control" ] && break; sleep 0.1; done
 	deb udevadm trigger --type=subsystems --action=add
 	deb udevadm trigger --type=devices --action=add
-	deb udevadm settle --timeout=60
+	deb udevadm settle --timeout=$((60 * ${PKTTEST_SCALE:-1}))
 }
 
 udevd_down() {

@@ -68,6 +68,12 @@ command_count() {
 	echo "${n:-0}"
 }
 
+# How much longer waits for the system (not for the driver's own bounds)
+# may take: the debug kernel (KASAN, lockdep) runs everything several
+# times slower.
+PKTTEST_SCALE=1
+grep -q 'pkttest_kernel=debug' /proc/cmdline && PKTTEST_SCALE=6
+
 # Which boot of a "# pkttest-boots: N" test this is (1 for other tests).
 PKTTEST_BOOT=$(sed -n 's/.*pkttest_boot=\([0-9]*\).*/\1/p' /proc/cmdline)
 PKTTEST_BOOT=${PKTTEST_BOOT:-1}

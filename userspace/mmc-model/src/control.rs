@@ -13,7 +13,7 @@
 //! fault write LBA[+COUNT] [times N]   writes there fail (3/0C/00), sticky unless "times"
 //! fault read LBA[+COUNT] [times N]    reads there fail (3/11/00)
 //! fault not-ready [times N]  medium access fails with 2/04/00
-//! fault slow MS              every command takes MS longer, also in real time
+//! fault slow MS [times N]    every command (or the next N) takes MS longer, also in real time
 //! fault clear                remove every fault
 //! counters                   the counters as JSON
 //! reset-counters             zero them
@@ -129,12 +129,12 @@ impl Drive {
                     remaining: times(rest)?,
                 });
             }
-            ["fault", "slow", ms] => {
+            ["fault", "slow", ms, rest @ ..] => {
                 self.inject(Fault {
                     kind: FaultKind::Slow { ms: number(ms)? },
                     start: 0,
                     end: u32::MAX,
-                    remaining: None,
+                    remaining: times(rest)?,
                 });
             }
             ["counters"] => return Ok(self.counters_json()),

@@ -295,10 +295,17 @@ impl Drive {
         }
         for f in &mut self.faults {
             if let FaultKind::Slow { ms } = f.kind {
+                if f.remaining == Some(0) {
+                    continue;
+                }
                 *delay = (*delay).max(ms);
                 self.timing.now += u64::from(ms) * MS;
+                if let Some(n) = f.remaining.as_mut() {
+                    *n -= 1;
+                }
             }
         }
+        self.faults.retain(|f| f.remaining != Some(0));
         if !ignores_unit_attention(op) {
             if let Some(ua) = self.unit_attention.take() {
                 return Err(ua);

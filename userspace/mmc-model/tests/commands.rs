@@ -555,3 +555,19 @@ fn injected_faults_from_the_control_channel() {
         .status_json()
         .contains("\"profile\":\"0x000a\",\"state\":\"blank\""));
 }
+
+#[test]
+fn a_slow_fault_for_the_next_commands_only() {
+    let mut d = drive("dvdram");
+    d.control("fault slow 2500 times 2").unwrap();
+    assert_eq!(d.execute(&[0; 6], &[]).real_delay_ms, 2500);
+    assert_eq!(d.execute(&read10(0, 8), &[]).real_delay_ms, 2500);
+    assert_eq!(d.execute(&read10(0, 8), &[]).real_delay_ms, 0, "spent");
+    d.control("fault slow 40").unwrap();
+    for _ in 0..5 {
+        assert_eq!(d.execute(&[0; 6], &[]).real_delay_ms, 40, "sticky");
+    }
+    d.control("fault clear").unwrap();
+    assert_eq!(d.execute(&[0; 6], &[]).real_delay_ms, 0);
+    assert!(d.control("fault slow 40 times").is_err());
+}

@@ -8,22 +8,24 @@
 //! pkt-ioctl null-arg                      PACKET_CTRL_CMD with a NULL argument
 //! pkt-ioctl blk DEVICE OP                 OP: last-written multisession tocentry
 //!                                         send-packet scsi-command eject capability
-//! pkt-ioctl fuzz SEED COUNT CD_MAJ:MIN    random control ioctls and sysfs writes
+//! pkt-ioctl fuzz SEED COUNT CD_MAJ:MIN...  random operations on every interface (fuzz.rs)
+//! pkt-ioctl copy-back INDEX             STATUS on a struct prefilled with 0xa5: the
+//!                                         24 bytes the kernel copied back, in hex
 //! pkt-ioctl overlap DEVICE FRAME          two overlapping O_DIRECT writes in one io_submit
 //! ```
 //! Exit status 0 on success; on failure it prints `errno=NAME` and exits 1.
 
-use mmc_model::fuzz_rng::FuzzRng;
 use pktcore::ctl::{self, CtrlCommand, PACKET_CTRL_CMD};
 use pktcore::devnum::DevNum;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::os::unix::io::AsRawFd;
 use std::process::ExitCode;
 
+mod fuzz;
+
 const CONTROL: &str = "/dev/pktcdvd/control";
 
-fn errno_name(e: i32) -> String {
+pub(crate) fn errno_name(e: i32) -> String {
     let name = match e {
         libc::EPERM => "EPERM",
         libc::ENOENT => "ENOENT",
@@ -46,7 +48,7 @@ fn errno_name(e: i32) -> String {
     name.to_string()
 }
 
-fn last_errno() -> i32 {
+pub(crate) fn last_errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
@@ -60,12 +62,12 @@ fn show(d: u32) -> String {
 }
 
 /// PACKET_CTRL_CMD on the control node: the struct back, or the errno.
-fn ctrl(cmd: &CtrlCommand) -> Result<CtrlCommand, i32> {
+pub(crate) fn ctrl(cmd: &CtrlCommand) -> Result<CtrlCommand, i32> {
     let f = File::open(CONTROL).map_err(|e| e.raw_os_error().unwrap_or(0))?;
     pktctl::ctrl_ioctl::ctrl_cmd(&f, cmd)
 }
 
-fn command(command: u32, dev: u32, pkt_dev: u32, index: u32) -> CtrlCommand {
+pub(crate) fn command(command: u32, dev: u32, pkt_dev: u32, index: u32) -> CtrlCommand {
     CtrlCommand {
         command,
         dev_index: index,
@@ -188,94 +190,14 @@ impl NonBlock for OpenOptions {
     }
 }
 
-/// Random control ioctls and sysfs writes: setups and teardowns of the
-/// given drive and of random device numbers, status of random slots,
-/// unknown commands, garbage and clamping tests on the sysfs files.
-fn fuzz(seed: u64, count: u64, cd: DevNum) -> Result<String, i32> {
-    let mut rng = FuzzRng::new(seed);
-    let mut outcomes = std::collections::BTreeMap::<String, u64>::new();
-    let pkt_major = std::fs::read_to_string("/proc/devices")
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| l.ends_with(" pktcdvd"))
-                .and_then(|l| l.split_whitespace().next()?.parse().ok())
-        })
-        .unwrap_or(0u32);
-    let devs = |rng: &mut FuzzRng| -> u32 {
-        match rng.below(5) {
-            0 => cd.encode(),
-            1 => DevNum::new(pkt_major, rng.below(9) as u32).map_or(0, DevNum::encode),
-            2 => rng.next() as u32,
-            3 => {
-                DevNum::new(rng.below(300) as u32, rng.below(300) as u32).map_or(0, DevNum::encode)
-            }
-            _ => 0,
-        }
-    };
-    let junk = |rng: &mut FuzzRng| -> Vec<u8> {
-        let n = rng.below(24) as usize;
-        (0..n)
-            .map(|_| b"0123456789:-+ \nabcx\0\xff"[rng.below(21) as usize])
-            .collect()
-    };
-    for _ in 0..count {
-        let key = match rng.below(10) {
-            0..=4 => {
-                let cmd = match rng.below(8) {
-                    0..=1 => ctl::CMD_SETUP,
-                    2..=3 => ctl::CMD_TEARDOWN,
-                    4..=5 => ctl::CMD_STATUS,
-                    _ => rng.next() as u32,
-                };
-                let c = command(cmd, devs(&mut rng), devs(&mut rng), rng.below(12) as u32);
-                match ctrl(&c) {
-                    Ok(_) => "ioctl:ok".to_string(),
-                    Err(e) => format!("ioctl:{}", errno_name(e)),
-                }
-            }
-            _ => {
-                let files = [
-                    "/sys/class/pktcdvd/add",
-                    "/sys/class/pktcdvd/remove",
-                    "/sys/class/pktcdvd/pktcdvd0/write_queue/congestion_on",
-                    "/sys/class/pktcdvd/pktcdvd0/write_queue/congestion_off",
-                    "/sys/class/pktcdvd/pktcdvd0/stat/reset",
-                ];
-                let file = files[rng.below(files.len() as u64) as usize];
-                let text = if rng.below(3) == 0 {
-                    let d = DevNum::decode(devs(&mut rng));
-                    format!("{}:{}\n", d.major(), d.minor()).into_bytes()
-                } else {
-                    junk(&mut rng)
-                };
-                match OpenOptions::new()
-                    .write(true)
-                    .open(file)
-                    .and_then(|mut f| f.write_all(&text))
-                {
-                    Ok(()) => "sysfs:ok".to_string(),
-                    Err(e) => format!("sysfs:{}", errno_name(e.raw_os_error().unwrap_or(0))),
-                }
-            }
-        };
-        *outcomes.entry(key).or_insert(0) += 1;
-    }
-    Ok(outcomes
-        .iter()
-        .map(|(k, n)| format!("{k}={n}"))
-        .collect::<Vec<_>>()
-        .join(" "))
-}
-
 /// A 2048-byte aligned buffer for O_DIRECT.
-struct Aligned {
+pub(crate) struct Aligned {
     ptr: *mut u8,
     layout: std::alloc::Layout,
 }
 
 impl Aligned {
-    fn new(len: usize, fill: u8) -> Self {
+    pub(crate) fn new(len: usize, fill: u8) -> Self {
         let layout = std::alloc::Layout::from_size_align(len, 4096).expect("valid layout");
         // SAFETY: a non-zero size layout.
         let ptr = unsafe { std::alloc::alloc(layout) };
@@ -283,6 +205,13 @@ impl Aligned {
         // SAFETY: `len` bytes were just allocated at `ptr`.
         unsafe { std::ptr::write_bytes(ptr, fill, len) };
         Aligned { ptr, layout }
+    }
+
+    /// The buffer's bytes.
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: `layout.size()` bytes are allocated at `ptr` and borrowed
+        // through `self` only.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.layout.size()) }
     }
 }
 
@@ -455,6 +384,29 @@ fn run(args: &[String]) -> Result<String, i32> {
                 Ok("ok".into())
             }
         }
+        ["copy-back", i] => {
+            let f = File::open(CONTROL).map_err(|e| e.raw_os_error().unwrap_or(0))?;
+            let mut raw = [0xa5u8; 24];
+            raw[0..4].copy_from_slice(&ctl::CMD_STATUS.to_ne_bytes());
+            let i: u32 = i.parse().map_err(|_| libc::EINVAL)?;
+            raw[4..8].copy_from_slice(&i.to_ne_bytes());
+            // SAFETY: PACKET_CTRL_CMD reads and writes 24 bytes at the pointer.
+            let r = unsafe {
+                libc::ioctl(
+                    f.as_raw_fd(),
+                    libc::Ioctl::from(PACKET_CTRL_CMD),
+                    raw.as_mut_ptr(),
+                )
+            };
+            if r < 0 {
+                return Err(last_errno());
+            }
+            Ok(raw
+                .chunks(4)
+                .map(|w| w.iter().map(|b| format!("{b:02x}")).collect::<String>())
+                .collect::<Vec<_>>()
+                .join(" "))
+        }
         ["null-arg"] => {
             let f = File::open(CONTROL).map_err(|e| e.raw_os_error().unwrap_or(0))?;
             // SAFETY: a NULL user pointer: the kernel must refuse it, not follow it.
@@ -473,10 +425,10 @@ fn run(args: &[String]) -> Result<String, i32> {
         }
         ["blk", path, op] => blk(path, op),
         ["overlap", path, frame] => overlap(path, frame.parse().map_err(|_| libc::EINVAL)?),
-        ["fuzz", seed, n, cd] => fuzz(
+        ["fuzz", seed, n, cds @ ..] if !cds.is_empty() => fuzz::run(
             seed.parse().map_err(|_| libc::EINVAL)?,
             n.parse().map_err(|_| libc::EINVAL)?,
-            dev(cd)?,
+            &cds.iter().map(|c| dev(c)).collect::<Result<Vec<_>, _>>()?,
         ),
         _ => {
             eprintln!("usage: see the comment at the top of userspace/pkt-ioctl/src/main.rs");

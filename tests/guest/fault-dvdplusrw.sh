@@ -1,0 +1,7 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The fault matrix (tests/guest/lib/fault-matrix.sh) on a dvd+rw disc.
+# pkttest-drives: dvd+rw:65536
+# pkttest-tcmu-timeout: 2
+. /tests/lib/fault-matrix.sh
