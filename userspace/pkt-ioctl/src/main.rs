@@ -386,21 +386,11 @@ fn run(args: &[String]) -> Result<String, i32> {
         }
         ["copy-back", i] => {
             let f = File::open(CONTROL).map_err(|e| e.raw_os_error().unwrap_or(0))?;
-            let mut raw = [0xa5u8; 24];
+            let mut raw = [0xa5u8; ctl::CTRL_COMMAND_SIZE];
             raw[0..4].copy_from_slice(&ctl::CMD_STATUS.to_ne_bytes());
             let i: u32 = i.parse().map_err(|_| libc::EINVAL)?;
             raw[4..8].copy_from_slice(&i.to_ne_bytes());
-            // SAFETY: PACKET_CTRL_CMD reads and writes 24 bytes at the pointer.
-            let r = unsafe {
-                libc::ioctl(
-                    f.as_raw_fd(),
-                    libc::Ioctl::from(PACKET_CTRL_CMD),
-                    raw.as_mut_ptr(),
-                )
-            };
-            if r < 0 {
-                return Err(last_errno());
-            }
+            pktctl::ctrl_ioctl::ctrl_cmd_raw(&f, &mut raw)?;
             Ok(raw
                 .chunks(4)
                 .map(|w| w.iter().map(|b| format!("{b:02x}")).collect::<String>())
