@@ -9,15 +9,24 @@
 //! aligned WRITE per packet) -> completion (every piece ends with the
 //! packet's result: never success for data that did not reach the disc).
 //!
-//! A zone is written when its packet is fully covered, when its first
-//! piece has waited `GATHER_MS`, at a barrier (flush/FUA), when more zones
-//! wait than there are buffers, or when the session ends; zones go in
-//! C-SCAN order from the last one written.  Reads pass through in order,
-//! and the first read after writes first flushes the drive's cache.  Speed
-//! policy (as in C): after `FAST_READS` bytes of reads the drive may read
-//! at full speed; the next packet write sets the write speed again.  The
-//! worker only takes the queue lock to move requests; all drive I/O runs
-//! without locks.
+//! A zone is written as soon as its packet is fully covered.  A partly
+//! covered zone waits for more: until no write has come for `GATHER_MS`
+//! (the writers have paused, so nothing more is coming soon),
+//! until `MAX_GATHER_PIECES` pieces for other zones came after its first
+//! (a steady stream never starves it), until more than
+//! `MAX_WAITING_ZONES` zones wait (the oldest goes first), until a barrier
+//! (flush/FUA), or until the session ends; zones written together go in
+//! C-SCAN order from the last one written.  `MAX_GATHER_MS` bounds the
+//! wait of a zone in a slow trickle of writes.  Requests are handled one
+//! by one in arrival order, whatever batches the worker happens to take
+//! them in, and the limits count pieces, not time, so the same stream of
+//! requests gives the same packets and drive commands.  Reads pass
+//! through in order, and the first read after writes first flushes the
+//! drive's cache; a flush is sent only when something was written since
+//! the last one.  Speed policy (as in C): after `FAST_READS` bytes of
+//! reads the drive may read at full speed; the next packet write sets the
+//! write speed again.  The worker only takes the queue lock to move
+//! requests; all drive I/O runs without locks.
 
 use crate::bio::OwnedBio;
 use crate::cdrom::cdb;
@@ -29,8 +38,23 @@ use crate::shim;
 use crate::worker;
 use kernel::{prelude::*, time::Jiffies};
 
-/// How long the first write of a zone waits for more (the C driver's 5 ms).
-pub(crate) const GATHER_MS: u32 = 5;
+/// How long the requests must pause before partly covered zones are
+/// written (the C driver waited 5 ms from a zone's first write; a writer
+/// preempted for a few milliseconds should not look done).
+pub(crate) const GATHER_MS: u32 = 10;
+
+/// Pieces that may come for other zones while a partly covered zone
+/// waits for more.
+const MAX_GATHER_PIECES: u64 = 2048;
+
+/// Partly covered zones that may wait at once.  Waiting zones hold only
+/// their bios (buffers are taken when a zone is written), so this can be
+/// well above the number of buffers: a file system writes a file's data
+/// and, later in the same sync, the metadata in the gaps between.
+const MAX_WAITING_ZONES: usize = 256;
+
+/// The longest a partly covered zone waits while requests trickle in.
+const MAX_GATHER_MS: u32 = 5000;
 
 /// Reads in a row after which the drive may read at full speed (512 KiB).
 const FAST_READS: u64 = 512 * 1024;
@@ -40,22 +64,42 @@ struct ZoneWork {
     zone: u64,
     pieces: KVec<Piece>,
     covered: Coverage,
+    /// When its first piece came.
     since: Jiffies,
+    /// `Engine::arrivals` when its first piece came.
+    first_piece: u64,
+}
+
+/// What the worker takes on waking.
+struct Taken {
+    /// Requests in arrival order.
+    requests: KVec<Request>,
+    /// The session ends.
+    stopping: bool,
+    /// No request came for `GATHER_MS` while zones waited.
+    quiet: bool,
 }
 
 struct Engine<'a> {
     dev: &'a PktDevice,
     geometry: Geometry,
     buffers: KVec<PacketBuf>,
+    /// Partly covered zones, oldest first (full ones are written at once).
     pending: KVec<ZoneWork>,
-    reads: KVec<OwnedBio>,
     /// Pieces (FUA) that complete after the next flush, with their result.
     held: KVec<(OwnedBio, Result<(), Errno>)>,
-    /// The last drive command was a write (a read needs a flush first).
-    wrote: bool,
+    /// Packets were written since the last successful SYNCHRONIZE CACHE.
+    unflushed: bool,
     /// C-SCAN position: the zone after the last written.
     position: u64,
     gather: Jiffies,
+    max_gather: Jiffies,
+    /// Write pieces taken so far.
+    arrivals: u64,
+    /// When the writers' pause will be long enough (`GATHER_MS` from the
+    /// first wait after their last request; reads do not count, so a
+    /// reader cannot hold a waiting writer back).
+    quiet_at: Option<Jiffies>,
     clock: u64,
     /// The write speed of the session, kB/s.
     write_speed: u16,
@@ -75,24 +119,25 @@ pub(crate) fn run(dev: &PktDevice) {
         geometry: session.settings.geometry,
         buffers: session.buffers,
         pending: KVec::new(),
-        reads: KVec::new(),
         held: KVec::new(),
-        wrote: false,
+        unflushed: false,
         position: 0,
         gather: shim::ms_to_jiffies(GATHER_MS).max(1),
+        max_gather: shim::ms_to_jiffies(MAX_GATHER_MS).max(1),
+        arrivals: 0,
+        quiet_at: None,
         clock: 0,
         write_speed: session.write_speed,
         successive_reads: 0,
         read_fast: false,
     };
     loop {
-        let (requests, stopping) = e.take_requests();
-        for r in requests {
+        let taken = e.take_requests();
+        for r in taken.requests {
             e.accept(r);
         }
-        e.issue_reads();
-        e.write_ready(stopping);
-        if stopping && e.pending.is_empty() && dev.queue.lock().incoming.is_empty() {
+        e.write_waiting(taken.stopping || taken.quiet);
+        if taken.stopping && e.pending.is_empty() && dev.queue.lock().incoming.is_empty() {
             e.finish();
             // Return only when told to: kthread_stop needs the thread alive.
             let mut q = dev.queue.lock();
@@ -105,41 +150,54 @@ pub(crate) fn run(dev: &PktDevice) {
 }
 
 impl Engine<'_> {
-    /// Waits for requests (or a zone's deadline) and takes them.
-    fn take_requests(&mut self) -> (KVec<Request>, bool) {
+    /// Waits for requests and takes them.  While zones wait, waits until
+    /// the writers have paused for `GATHER_MS` (then the requests are
+    /// quiet) or until the oldest zone's `MAX_GATHER_MS` are up.
+    fn take_requests(&mut self) -> Taken {
         let mut q = self.dev.queue.lock();
+        let mut quiet = false;
+        let oldest = self.pending.iter().map(|z| z.since).min();
+        let mut quiet_at = *self.quiet_at.get_or_insert(shim::jiffies() + self.gather);
+        let mut confirmed = false;
         while q.incoming.is_empty() && !q.stopping && !worker::should_stop() {
-            let timeout = match self.pending.iter().map(|z| z.since + self.gather).min() {
+            let now = shim::jiffies();
+            let timeout = match oldest {
                 None => shim::ms_to_jiffies(1000),
-                Some(deadline) => {
-                    let now = shim::jiffies();
-                    if deadline <= now {
-                        break;
-                    }
-                    deadline - now
+                Some(since) if now >= since + self.max_gather => break,
+                // When the whole machine stood still (a virtual machine's
+                // host busy elsewhere), the timer fires before the writers
+                // had their turn: one more tick lets them run first.
+                Some(_) if now >= quiet_at && !confirmed => {
+                    confirmed = true;
+                    quiet_at = now + 1;
+                    1
                 }
+                Some(_) if now >= quiet_at => {
+                    quiet = true;
+                    break;
+                }
+                Some(since) => quiet_at.min(since + self.max_gather) - now,
             };
             let _ = self.dev.work.wait_interruptible_timeout(&mut q, timeout);
-            if !self.pending.is_empty() {
-                break;
-            }
         }
-        let stopping = q.stopping || worker::should_stop();
-        (core::mem::replace(&mut q.incoming, KVec::new()), stopping)
+        Taken {
+            stopping: q.stopping || worker::should_stop(),
+            requests: core::mem::replace(&mut q.incoming, KVec::new()),
+            quiet,
+        }
     }
 
     fn accept(&mut self, r: Request) {
         match r {
-            // Without memory to queue it, the bio ends with EIO on drop.
-            Request::Read(bio, bytes) => {
-                self.successive_reads += u64::from(bytes);
-                let _ = self.reads.push(bio, GFP_KERNEL);
+            Request::Read(bio, bytes) => self.issue_read(bio, bytes),
+            Request::Write(piece) => {
+                self.quiet_at = None;
+                self.add_piece(piece);
             }
-            Request::Write(piece) => self.add_piece(piece),
             Request::Barrier(bio) => {
-                self.issue_reads();
+                self.quiet_at = None;
                 self.write_all();
-                let result = self.flush_drive();
+                let result = self.flush_if_written();
                 for (held, r) in self.held.drain_all() {
                     held.end(r.and(result));
                 }
@@ -150,6 +208,9 @@ impl Engine<'_> {
         }
     }
 
+    /// Adds a piece to its zone: a full zone is written at once, then the
+    /// zones that waited `MAX_GATHER_PIECES`, and the oldest while more than
+    /// `MAX_WAITING_ZONES` wait.
     fn add_piece(&mut self, piece: Piece) {
         let Some(zone) = self.geometry.zone_of(piece.frame) else {
             piece.bio.end(Err(Errno::Io));
@@ -163,6 +224,7 @@ impl Engine<'_> {
                     pieces: KVec::new(),
                     covered: Coverage::none(),
                     since: shim::jiffies(),
+                    first_piece: self.arrivals,
                 };
                 if self.pending.push(z, GFP_KERNEL).is_err() {
                     piece.bio.end(Err(Errno::Nomem));
@@ -171,41 +233,50 @@ impl Engine<'_> {
                 self.pending.len() - 1
             }
         };
+        self.arrivals += 1;
         let z = &mut self.pending[at];
         z.covered.add((piece.frame - zone) as u32, piece.frames);
+        // Without memory to queue it, the piece ends with EIO on drop.
         let _ = z.pieces.push(piece, GFP_KERNEL);
+        if z.covered.is_full(self.geometry.frames()) {
+            if let Ok(z) = self.pending.remove(at) {
+                self.write_zone(z);
+            }
+        }
+        // The oldest zone waits longest: it goes first on either count.
+        while let Some(oldest) = self.pending.first() {
+            if self.pending.len() <= MAX_WAITING_ZONES && self.arrivals - oldest.first_piece < MAX_GATHER_PIECES {
+                break;
+            }
+            let Ok(z) = self.pending.remove(0) else { break };
+            self.write_zone(z);
+        }
     }
 
-    /// Sends the waiting reads; the first after writes flushes the drive.
-    fn issue_reads(&mut self) {
-        if self.reads.is_empty() {
-            return;
-        }
-        if self.wrote {
+    /// Sends a read; the first after writes flushes the drive first.
+    fn issue_read(&mut self, bio: OwnedBio, bytes: u32) {
+        if self.unflushed {
             let _ = self.flush_drive();
         }
+        self.successive_reads += u64::from(bytes);
         if !self.read_fast && self.successive_reads >= FAST_READS {
             let fast = cdb::set_speed(0xffff, self.write_speed);
             self.read_fast = self.dev.cd_handle().command(&fast, true).is_ok();
         }
-        for bio in self.reads.drain_all() {
-            bio.remap(self.dev.cd_handle());
-        }
+        bio.remap(self.dev.cd_handle());
     }
 
-    /// Writes the zones that are ready, in C-SCAN order.
-    fn write_ready(&mut self, all: bool) {
+    /// Writes the waiting zones whose `MAX_GATHER_MS` are up, or all of
+    /// them, in C-SCAN order.
+    fn write_waiting(&mut self, all: bool) {
         let now = shim::jiffies();
-        let frames = self.geometry.frames();
-        let crowded = self.pending.len() > self.buffers.len();
         loop {
-            let ready = |z: &ZoneWork| all || crowded || z.covered.is_full(frames) || now >= z.since + self.gather;
-            // The first ready zone at or after the position, else the lowest.
+            // The first due zone at or after the position, else the lowest.
             let pick = self
                 .pending
                 .iter()
                 .enumerate()
-                .filter(|(_, z)| ready(z))
+                .filter(|(_, z)| all || now >= z.since + self.max_gather)
                 .min_by_key(|(_, z)| (z.zone < self.position, z.zone))
                 .map(|(i, _)| i);
             let Some(i) = pick else { break };
@@ -215,7 +286,7 @@ impl Engine<'_> {
     }
 
     fn write_all(&mut self) {
-        self.write_ready(true);
+        self.write_waiting(true);
     }
 
     /// The buffer for `zone`: the one holding it, else the least recently
@@ -284,7 +355,7 @@ impl Engine<'_> {
                 buf.fill_from((p.frame - z.zone) as u32, &p.bio);
             }
             result = buf.write(cd, z.zone);
-            self.wrote = true;
+            self.unflushed = true;
         }
         match result {
             Ok(()) => buf.valid = Coverage::all(frames),
@@ -302,20 +373,33 @@ impl Engine<'_> {
         result
     }
 
-    /// SYNCHRONIZE CACHE.
+    /// SYNCHRONIZE CACHE.  After a failure the writes stay unflushed: the
+    /// next barrier sends it again and reports its result.
     fn flush_drive(&mut self) -> Result<(), Errno> {
-        self.wrote = false;
-        self.dev
+        let result = self
+            .dev
             .cd_handle()
             .command(&cdb::synchronize_cache(), false)
-            .map_err(|_| Errno::Io)
+            .map_err(|_| Errno::Io);
+        self.unflushed = result.is_err();
+        result
+    }
+
+    /// SYNCHRONIZE CACHE if packets were written since the last one: an
+    /// idle drive's cache holds none of our data, so the count of flushes
+    /// does not depend on how opens, reads and barriers interleave.
+    fn flush_if_written(&mut self) -> Result<(), Errno> {
+        if self.unflushed {
+            self.flush_drive()
+        } else {
+            Ok(())
+        }
     }
 
     /// The session ends: everything written and flushed.
     fn finish(&mut self) {
-        self.issue_reads();
         self.write_all();
-        let result = self.flush_drive();
+        let result = self.flush_if_written();
         for (held, r) in self.held.drain_all() {
             held.end(r.and(result));
         }
