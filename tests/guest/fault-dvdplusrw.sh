@@ -3,5 +3,5 @@
 #
 # The fault matrix (tests/guest/lib/fault-matrix.sh) on a dvd+rw disc.
 # pkttest-drives: dvd+rw:65536
-# pkttest-tcmu-timeout: 2
+# pkttest-tcmu-timeout: 1
 . /tests/lib/fault-matrix.sh

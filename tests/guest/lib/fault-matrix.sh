@@ -9,7 +9,7 @@
 # unload work.  The kernel log must stay free of reports (qemu-run).
 #
 # The tests source this with the medium's drive in the header and the
-# timeouts shortened: "# pkttest-tcmu-timeout: 2" (TCMU's wait for a
+# timeouts shortened: "# pkttest-tcmu-timeout: 1" (TCMU's wait for a
 # daemon that stopped answering; 30 s by default) and SR_TIMEOUT below (the
 # SCSI command timeout of /dev/sr0, for the slow-drive and killed-daemon
 # cases; 30 s by default).  With those, the SCSI layer's aborts, retries
@@ -28,8 +28,17 @@ timed() {
 	rc=$?
 	took=$(awk -v a="$t0" '{ printf "%d", $1 - a }' /proc/uptime)
 }
-# pkt_write FRAME FILE: FILE's frames at FRAME, direct, then fsync.
-pkt_write() { dd if="$2" of=$pkt bs=2048 seek="$1" oflag=direct conv=notrunc,fsync; }
+# pkt_write FRAME FILE: FILE's frames at FRAME, direct, then fsync; in
+# 32 KiB writes where FRAME and the size allow (each direct write of less
+# than a packet waits for the engine's gathering pause), else frame by
+# frame.
+pkt_write() {
+	local bs=2048 seek=$1
+	if [ $(($1 % 16)) = 0 ] && [ $(($(stat -c %s "$2") % 32768)) = 0 ]; then
+		bs=32768 seek=$(($1 / 16))
+	fi
+	dd if="$2" of=$pkt bs=$bs seek="$seek" oflag=direct conv=notrunc,fsync
+}
 # pkt_sum FRAME COUNT: the checksum of COUNT frames read back at FRAME.
 pkt_sum() { dd if=$pkt bs=2048 skip="$1" count="$2" iflag=direct 2>/dev/null | sha256sum; }
 file_sum() { sha256sum <"$1"; }
@@ -94,7 +103,7 @@ good_intact "drive not ready"
 writes_again "drive not ready" 3072
 
 # 4. Commands slower than the timeouts: the first two data commands take
-#    2.5 s against the SCSI layer's 1 s and TCMU's 2 s; the command is
+#    2.5 s against the SCSI layer's 1 s and TCMU's 1 s; the command is
 #    aborted or failed (the drive still finishes what it was told) and
 #    retried.  Success is only allowed if the data is there.  The node is
 #    opened first, so that the slow commands are the data path's, not the
