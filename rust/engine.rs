@@ -76,7 +76,7 @@ struct Taken {
     requests: KVec<Request>,
     /// The session ends.
     stopping: bool,
-    /// No request came for `GATHER_MS` while zones waited.
+    /// No write came for `GATHER_MS` (and a tick) while zones waited.
     quiet: bool,
 }
 
