@@ -108,7 +108,7 @@ void pktrs_disk_set_capacity(struct gendisk *disk, u64 sectors);
 u32 pktrs_disk_devt(struct gendisk *disk);
 const char *pktrs_disk_name(struct gendisk *disk);
 
-/* Completes @bio with @error (0 or -errno). */
+/* Completes @bio with @error (0 or -errno); 0 keeps an error already set. */
 void pktrs_bio_endio(struct bio *bio, int error);
 /* Sends @bio, unchanged, to the CD device of @cd. */
 void pktrs_bio_remap(struct bio *bio, struct file *cd);
@@ -126,19 +126,23 @@ void pktrs_bio_remap(struct bio *bio, struct file *cd);
  * BLK_OPEN_WRITE is bit 1, as Rust assumes. */
 
 /*
- * Splits off the first @sectors of @bio as a new bio chained to it (its
- * completion counts toward @bio's), which it returns; @bio keeps the rest.
- * NULL if no bio could be allocated.
+ * @bio must be completed once more before it ends (bio_inc_remaining): a
+ * write spanning several zones is completed once per zone, with no bio
+ * allocated; it ends with the last, failed if any of them failed.
  */
-struct bio *pktrs_bio_split_front(struct bio *bio, u32 sectors);
+void pktrs_bio_share(struct bio *bio);
 
 /* ---- Packet buffers: pages for one packet of up to 128 frames ---- */
 
 struct pktrs_buf;
 struct pktrs_buf *pktrs_buf_alloc(u32 frames);
 void pktrs_buf_free(struct pktrs_buf *buf);
-/* Copies @bio's data into the buffer from frame @first on. */
-void pktrs_buf_fill_from_bio(struct pktrs_buf *buf, u32 first, struct bio *bio);
+/*
+ * Copies frames @skip..@skip+@frames of @bio's data into the buffer from
+ * frame @first on (stopping at the buffer's end); @bio is not changed.
+ */
+void pktrs_buf_fill_from_bio(struct pktrs_buf *buf, u32 first, struct bio *bio, u32 skip,
+			     u32 frames);
 /*
  * Reads (@write false) or writes frames @first..@first+@count of the
  * buffer from or to the drive, at @zone_sector + 4 * @first, as one bio,

@@ -9,17 +9,23 @@
 //! 1. `registry::SLOTS` (global): the slot table.  Held only for lookups
 //!    and bookkeeping: never across a drive command, a device open or
 //!    close, or while waiting for another lock.
-//! 2. `PktDevice::state` (per device): the open state and the writing
-//!    session.  Held across the drive commands of a first open, a write
-//!    open's probe and a last close (which waits for the worker to write
-//!    everything), so that these never overlap; a hung drive therefore
-//!    blocks only its own device.  Never taken with `SLOTS` held, never by
-//!    the worker.
-//! 3. `PktDevice::queue` (per device): requests between submitters and the
+//! 2. `PktDevice::state` (per device): the full drive handle and the
+//!    writing session's worker.  Held across the drive commands of a first
+//!    open, a write open's probe and a last close (which waits for the
+//!    worker to write everything), so that these never overlap; only opens
+//!    and closes take it (the block layer serialises those anyway), so a
+//!    hung drive blocks only the opens of its own device.  Never taken
+//!    with `SLOTS` held, never by the worker.
+//! 3. `PktDevice::users` (per device): who uses the device.  Held only to
+//!    read or change its fields, never across a drive command: teardown
+//!    (EBUSY while open or closing), the eject ioctl and debugfs `info`
+//!    take only this, so they never wait for the drive.
+//! 4. `PktDevice::queue` (per device): requests between submitters and the
 //!    worker.  Held only to move requests; no I/O under it.  `work` (the
-//!    worker waits on it) and `congestion` (writers wait on it) are its
-//!    condition variables.
-//! 4. `PktDevice::marks` (per device, leaf): the congestion marks.
+//!    worker waits on it), `room` (submitters wait on it for room in the
+//!    queue) and `congestion` (writers wait on it) are its condition
+//!    variables.
+//! 5. `PktDevice::marks` (per device, leaf): the congestion marks.
 //!
 //! Counters are atomics and need no lock.
 
@@ -33,9 +39,9 @@ use crate::pktcore::{
     fmt::Name,
     info::{self, Info},
     probe::WriteSettings,
-    zone::{self, SECTORS_PER_FRAME},
+    zone::{self, Geometry, SECTORS_PER_FRAME},
 };
-use crate::queue::{Piece, Queue, Request, Session};
+use crate::queue::{Piece, Queue, Request, Session, QUEUE_ROOM};
 use crate::shim::{self, ModuleRef};
 use crate::worker::Worker;
 use crate::write_probe;
@@ -43,21 +49,28 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     new_condvar, new_mutex,
     prelude::*,
-    sync::{CondVar, Mutex},
+    sync::{lock::mutex::MutexBackend, lock::Guard, CondVar, Mutex},
 };
 
-/// The open state of a device.
+/// The open state of a device (`PktDevice::state`).
 pub(crate) struct OpenState {
-    /// Openers of the pkt device.
-    pub(crate) open_count: u32,
     /// The drive handle held while the device is open: a full cdrom open
     /// (media checked, door locked), claimed exclusively.
     excl: Option<CdHandle>,
-    /// Set by teardown: no new opens.
-    removed: bool,
     /// The writing session's worker, from the first write open to the last
     /// close.
     worker: Option<Worker>,
+}
+
+/// Who uses a device (`PktDevice::users`).
+pub(crate) struct Users {
+    /// Openers of the pkt device (opens that returned success, not yet
+    /// closed).
+    open_count: u32,
+    /// Opens and last closes under way (they send drive commands).
+    in_progress: u32,
+    /// Set by teardown: no new opens.
+    removed: bool,
     /// The writing session's settings.
     settings: Option<WriteSettings>,
 }
@@ -105,10 +118,15 @@ pub(crate) struct PktDevice {
     #[pin]
     state: Mutex<OpenState>,
     #[pin]
+    users: Mutex<Users>,
+    #[pin]
     pub(crate) queue: Mutex<Queue>,
     /// The worker waits here for requests.
     #[pin]
     pub(crate) work: CondVar,
+    /// Submitters wait here for room in the queue.
+    #[pin]
+    pub(crate) room: CondVar,
     /// Writers wait here while the queue is congested.
     #[pin]
     congestion: CondVar,
@@ -163,15 +181,11 @@ impl PktDevice {
             cd_dev,
             cd_name,
             cd,
-            state <- new_mutex!(OpenState {
-                open_count: 0,
-                excl: None,
-                removed: false,
-                worker: None,
-                settings: None,
-            }),
+            state <- new_mutex!(OpenState { excl: None, worker: None }),
+            users <- new_mutex!(Users { open_count: 0, in_progress: 0, removed: false, settings: None }),
             queue <- new_mutex!(Queue::new()),
             work <- new_condvar!(),
+            room <- new_condvar!(),
             congestion <- new_condvar!(),
             marks <- new_mutex!(CongestionMarks::default()),
             stats: Stats::default(),
@@ -184,17 +198,18 @@ impl PktDevice {
         &self.cd
     }
 
-    /// Teardown's first step: refuse (`EBUSY`) while open, else no opens
-    /// from now on.  `ENXIO` if another teardown got here first.
+    /// Teardown's first step: refuse (`EBUSY`) while open, or while an
+    /// open or last close is under way, else no opens from now on.  `ENXIO`
+    /// if another teardown got here first.  Never waits for the drive.
     pub(crate) fn begin_removal(&self) -> Result<(), Errno> {
-        let mut st = self.state.lock();
-        if st.removed {
+        let mut u = self.users.lock();
+        if u.removed {
             return Err(Errno::Nxio);
         }
-        if st.open_count > 0 {
+        if u.open_count > 0 || u.in_progress > 0 {
             return Err(Errno::Busy);
         }
-        st.removed = true;
+        u.removed = true;
         Ok(())
     }
 
@@ -203,12 +218,36 @@ impl PktDevice {
     /// the disc; the first one for writing starts a writing session.  A
     /// reader does not keep writers out (the C driver returned EBUSY).
     pub(crate) fn open(&self, disk: &crate::disk_ops::DiskRef, mode: u32) -> Result<(), Errno> {
-        let write = mode & shim::BLK_OPEN_WRITE != 0;
-        let mut st = self.state.lock();
-        if st.removed {
-            return Err(Errno::Nxio);
+        let first = {
+            let mut u = self.users.lock();
+            if u.removed {
+                return Err(Errno::Nxio);
+            }
+            u.in_progress += 1;
+            u.open_count == 0
+        };
+        let result = self.open_drive(&mut self.state.lock(), disk, mode, first);
+        let mut u = self.users.lock();
+        u.in_progress -= 1;
+        match result {
+            Ok(settings) => {
+                u.open_count += 1;
+                if settings.is_some() {
+                    u.settings = settings;
+                }
+                Ok(())
+            }
+            Err(e) => Err(e),
         }
-        if st.open_count == 0 {
+    }
+
+    /// The drive commands of an open: the first opens the drive fully,
+    /// the first for writing starts a session (and returns its settings).
+    fn open_drive(&self, st: &mut OpenState, disk: &crate::disk_ops::DiskRef, mode: u32, first: bool)
+        -> Result<Option<WriteSettings>, Errno>
+    {
+        let write = mode & shim::BLK_OPEN_WRITE != 0;
+        if first {
             let holder: *const Self = self;
             let excl = CdHandle::open(self.cd_dev, false, holder.cast())?;
             // Frames 0..=last, so the last frame (where UDF keeps an anchor)
@@ -226,20 +265,23 @@ impl PktDevice {
             st.excl = Some(excl);
         }
         if write && st.worker.is_none() {
-            if let Err(e) = self.start_session(&mut st) {
-                if st.open_count == 0 {
-                    self.close_drive(&mut st);
+            return match self.start_session(st) {
+                Ok(settings) => Ok(Some(settings)),
+                Err(e) => {
+                    if first {
+                        self.close_drive(st);
+                    }
+                    Err(e)
                 }
-                return Err(e);
-            }
+            };
         }
-        st.open_count += 1;
-        Ok(())
+        Ok(None)
     }
 
     /// Starts a writing session: probe the disc, allocate the packet
-    /// buffers (here, not on the I/O path), start the worker.
-    fn start_session(&self, st: &mut OpenState) -> Result<(), Errno> {
+    /// buffers and the queue's room (here, not on the I/O path), start the
+    /// worker.
+    fn start_session(&self, st: &mut OpenState) -> Result<WriteSettings, Errno> {
         let excl = st.excl.as_ref().ok_or(Errno::Io)?;
         let (settings, write_speed) = write_probe::probe(excl, &self.name)?;
         let n = buffers_param();
@@ -248,11 +290,15 @@ impl PktDevice {
             let b = PacketBuf::new(settings.geometry.frames())?;
             buffers.push(b, GFP_KERNEL).map_err(|_| Errno::Nomem)?;
         }
+        let incoming = KVVec::with_capacity(QUEUE_ROOM, GFP_KERNEL).map_err(|_| Errno::Nomem)?;
+        let batch = KVVec::with_capacity(QUEUE_ROOM, GFP_KERNEL).map_err(|_| Errno::Nomem)?;
         {
             let mut q = self.queue.lock();
+            q.incoming = incoming;
             q.geometry = Some(settings.geometry);
-            q.session = Some(Session { settings, write_speed, buffers });
+            q.session = Some(Session { settings, write_speed, buffers, batch });
             q.stopping = false;
+            q.queued_writes = 0;
         }
         let pd: *const Self = self;
         // SAFETY: the worker is stopped (in `end_session`) before the last
@@ -260,30 +306,59 @@ impl PktDevice {
         match unsafe { Worker::start(pd.cast(), &self.name) } {
             Ok(worker) => {
                 st.worker = Some(worker);
-                st.settings = Some(settings);
-                Ok(())
+                Ok(settings)
             }
             Err(e) => {
-                let mut q = self.queue.lock();
-                q.geometry = None;
-                q.session = None;
+                self.reset_queue();
                 Err(e)
             }
         }
     }
 
-    /// Ends the writing session: the worker writes everything, flushes the
-    /// drive's cache and stops.
+    /// The queue without a session: requests are no longer queued (the
+    /// worker closed it, or never ran), its room is freed, and waiting
+    /// submitters see that.
+    fn reset_queue(&self) {
+        let old = {
+            let mut q = self.queue.lock();
+            q.geometry = None;
+            q.session = None;
+            q.stopping = false;
+            q.queued_writes = 0;
+            core::mem::replace(&mut q.incoming, KVVec::new())
+        };
+        // Empty: the worker takes every request before it closes the
+        // queue.  Freed outside the lock.
+        drop(old);
+        self.room.notify_all();
+        self.congestion.notify_all();
+    }
+
+    /// Ends the writing session: the worker writes everything, closes the
+    /// queue, flushes the drive's cache and stops.
     fn end_session(&self, st: &mut OpenState) {
         if let Some(worker) = st.worker.take() {
             self.queue.lock().stopping = true;
             self.work.notify_all();
             drop(worker);
-            let mut q = self.queue.lock();
-            q.geometry = None;
-            q.session = None;
-            q.stopping = false;
+            self.reset_queue();
         }
+    }
+
+    /// The worker's last look at the queue: if nothing more came, it is
+    /// closed (from now on bios are not queued), and the worker may finish.
+    /// Checked and closed under one lock, so no request is left behind for
+    /// the next session.
+    pub(crate) fn close_queue_if_empty(&self) -> bool {
+        let mut q = self.queue.lock();
+        if !q.incoming.is_empty() {
+            return false;
+        }
+        q.geometry = None;
+        drop(q);
+        self.room.notify_all();
+        self.congestion.notify_all();
+        true
     }
 
     /// Unlocks the door (the mapping's lasting handle keeps the drive
@@ -309,14 +384,26 @@ impl PktDevice {
     /// and releases the drive.
     pub(crate) fn release(&self) {
         let mut st = self.state.lock();
-        st.open_count = st.open_count.saturating_sub(1);
-        if st.open_count > 0 {
-            return;
+        {
+            let mut u = self.users.lock();
+            u.open_count = u.open_count.saturating_sub(1);
+            if u.open_count > 0 {
+                return;
+            }
+            // Until the drive is closed the device counts as busy: teardown
+            // says EBUSY at once instead of waiting.
+            u.in_progress += 1;
         }
         self.end_session(&mut st);
-        st.settings = None;
         self.close_drive(&mut st);
-        if self.cd.is_gone() && !st.removed {
+        drop(st);
+        let removed = {
+            let mut u = self.users.lock();
+            u.in_progress -= 1;
+            u.settings = None;
+            u.removed
+        };
+        if self.cd.is_gone() && !removed {
             // The drive went away while the device was open: nothing can
             // use this mapping again, and whoever asked to remove it got
             // EBUSY.  Remove it now (not here: release holds the disk's
@@ -341,7 +428,7 @@ impl PktDevice {
         }
         if cmd == CDROMEJECT {
             // The sole opener may eject: unlock the door first.
-            let sole = self.state.lock().open_count == 1;
+            let sole = self.users.lock().open_count == 1;
             if sole {
                 let _ = self.cd.command(&cdb::prevent_allow(false), true);
             }
@@ -360,7 +447,7 @@ impl PktDevice {
             shim::BIO_READ => {
                 self.stats.sectors_read.fetch_add(u64::from(bytes / 512), Ordering::Relaxed);
                 let mut q = self.queue.lock();
-                if q.geometry.is_some() {
+                if self.wait_room(&mut q, |_| 1).is_some() {
                     // While writing, reads go in order through the worker.
                     q.push(Request::Read(bio, bytes));
                     drop(q);
@@ -376,12 +463,53 @@ impl PktDevice {
         }
     }
 
-    /// A write: split at zone boundaries into pieces for the worker, with
-    /// barriers for PREFLUSH (before) and FUA (after).
+    /// Waits until the queue has room for the requests `needed` says a bio
+    /// takes under a geometry, and returns that geometry; `None` without a
+    /// writing session.  Uninterruptible, like the congestion wait: the bio
+    /// must be queued whatever signal comes, and the worker always takes
+    /// what is queued.
+    fn wait_room(&self, q: &mut Guard<'_, Queue, MutexBackend>, needed: impl Fn(Geometry) -> usize)
+        -> Option<Geometry>
+    {
+        loop {
+            let geometry = q.geometry?;
+            if q.room() >= needed(geometry) {
+                return Some(geometry);
+            }
+            self.room.wait(q);
+        }
+    }
+
+    /// A write: pieces for the worker, one per zone it touches (shares of
+    /// the one bio), with barriers for PREFLUSH (before) and FUA (after).
+    /// Nothing is allocated: the queue's room is waited for first, so a
+    /// piece or barrier is never lost.
     fn submit_write(&self, mut bio: OwnedBio, sector: u64, bytes: u32, flags: u32) {
         self.wait_congestion();
+        if !zone::whole_frames(sector, u64::from(bytes)) {
+            pr_err!("{}: write of {} bytes at sector {} is not in whole frames\n", self.name.as_str(), bytes, sector);
+            bio.end(Err(Errno::Io));
+            return;
+        }
+        let first = sector / SECTORS_PER_FRAME;
+        let frames = u64::from(bytes) / zone::FRAME_BYTES;
+        let preflush = flags & shim::BIO_PREFLUSH != 0 || bytes == 0;
+        let fua = flags & shim::BIO_FUA != 0 && bytes > 0;
+        let needed = |g: Geometry| {
+            let pieces = g.zones_touched(first, frames).unwrap_or(0) as usize;
+            pieces + usize::from(preflush) + usize::from(fua)
+        };
         let mut q = self.queue.lock();
-        let Some(geometry) = q.geometry else {
+        // The queue limits keep a bio within 128 frames, which never needs
+        // more than the room; a larger one would wait forever.
+        if q.geometry.is_some_and(|g| needed(g) > QUEUE_ROOM) {
+            drop(q);
+            pr_err!("{}: write of {} bytes is too large\n", self.name.as_str(), bytes);
+            bio.end(Err(Errno::Io));
+            return;
+        }
+        let geometry = self.wait_room(&mut q, needed);
+        let Some(geometry) = geometry else {
             drop(q);
             // Without a writing session there is nothing to flush.
             let r = if bytes == 0 { Ok(()) } else { Err(Errno::Rofs) };
@@ -394,47 +522,33 @@ impl PktDevice {
             self.work.notify_one();
             return;
         }
-        if !zone::whole_frames(sector, u64::from(bytes)) {
+        if geometry.zone_of(first).is_none() {
             drop(q);
-            pr_err!("{}: write of {} bytes at sector {} is not in whole frames\n", self.name.as_str(), bytes, sector);
             bio.end(Err(Errno::Io));
             return;
         }
-        if flags & shim::BIO_PREFLUSH != 0 {
+        if preflush {
             q.push(Request::Barrier(None));
         }
-        let fua = flags & shim::BIO_FUA != 0;
-        let mut sector = sector;
-        let mut left = u64::from(bytes) / 512;
-        let mut pieces = 0;
+        let mut frame = first;
+        let mut left = frames;
         loop {
-            let Some(to_end) = geometry.sectors_to_zone_end(sector) else {
-                drop(q);
-                bio.end(Err(Errno::Io));
-                return;
-            };
-            let frame = sector / SECTORS_PER_FRAME;
-            if left <= to_end {
-                let frames = (left / SECTORS_PER_FRAME) as u32;
-                q.push(Request::Write(Piece { bio, frame, frames, hold: fua }));
-                pieces += 1;
+            // The frames up to the end of this zone: at least one, since
+            // every frame from `first` on lies in a zone.
+            let in_zone = geometry.zone_of(frame).map_or(0, |z| z + u64::from(geometry.frames()) - frame);
+            let skip = (frame - first) as u32;
+            if left <= in_zone || in_zone == 0 {
+                q.push(Request::Write(Piece { bio, skip, frame, frames: left as u32, hold: fua }));
                 break;
             }
-            let Some(front) = bio.split_front(to_end as u32) else {
-                drop(q);
-                bio.end(Err(Errno::Nomem));
-                return;
-            };
-            let frames = (to_end / SECTORS_PER_FRAME) as u32;
-            q.push(Request::Write(Piece { bio: front, frame, frames, hold: false }));
-            pieces += 1;
-            sector += to_end;
-            left -= to_end;
+            let share = bio.share();
+            q.push(Request::Write(Piece { bio: share, skip, frame, frames: in_zone as u32, hold: false }));
+            frame += in_zone;
+            left -= in_zone;
         }
         if fua {
             q.push(Request::Barrier(None));
         }
-        q.queued_writes += pieces;
         drop(q);
         self.work.notify_one();
     }
@@ -473,7 +587,8 @@ impl PktDevice {
             .fetch_add(u64::from(frames) * SECTORS_PER_FRAME, Ordering::Relaxed);
     }
 
-    /// `count` write pieces left the queue: wake congested writers.
+    /// `count` write pieces were completed (or held for a flush): wake
+    /// congested writers.
     pub(crate) fn writes_done(&self, count: usize) {
         let off = self.marks.lock().off();
         let mut q = self.queue.lock();
@@ -531,8 +646,8 @@ impl PktDevice {
         let kb = |c: &AtomicU64| c.load(Ordering::Relaxed) / 2;
         let marks = *self.marks.lock();
         let (open_count, settings) = {
-            let st = self.state.lock();
-            (st.open_count, st.settings)
+            let u = self.users.lock();
+            (u.open_count, u.settings)
         };
         let queued = self.queue.lock().queued_writes as u32;
         let settings = settings.map_or(info::Settings::default(), |s| info::Settings {

@@ -2,12 +2,13 @@
 
 //! The packet engine: the worker thread of a writing session.
 //!
-//! Data path: bio in (`device.rs` splits writes at zone boundaries) ->
-//! zone (pieces gathered per zone, in arrival order) -> packet (missing
-//! frames read from the disc, each piece copied in at its own frame
-//! offset, later pieces over earlier ones) -> drive (exactly one whole,
-//! aligned WRITE per packet) -> completion (every piece ends with the
-//! packet's result: never success for data that did not reach the disc).
+//! Data path: bio in (`device.rs` cuts writes at zone boundaries into
+//! pieces, each a share of the bio) -> zone (pieces gathered per zone, in
+//! arrival order) -> packet (missing frames read from the disc, each piece
+//! copied in at its own frame offset, later pieces over earlier ones) ->
+//! drive (exactly one whole, aligned WRITE per packet) -> completion (every
+//! piece ends with the packet's result; a bio fails if any of its pieces
+//! failed: never success for data that did not reach the disc).
 //!
 //! A zone is written as soon as its packet is fully covered.  A partly
 //! covered zone waits for more: until no write has come for `GATHER_MS`
@@ -23,20 +24,28 @@
 //! requests gives the same packets and drive commands.  Reads pass
 //! through in order, and the first read after writes first flushes the
 //! drive's cache; a flush is sent only when something was written since
-//! the last one.  Speed policy (as in C): after `FAST_READS` bytes of
-//! reads the drive may read at full speed; the next packet write sets the
-//! write speed again.  The worker only takes the queue lock to move
+//! the last one.  Once packets were written and nothing has come for
+//! `QUIET_FLUSH_MS`, the drive's cache is flushed unasked: UDF's `sync`
+//! sends no flush, and `sync` plus a pause should mean durable; a busy
+//! stream gets no extra flush.  Speed policy (as in C): after
+//! `FAST_READS` bytes of reads the drive may read at full speed; the next
+//! packet write sets the write speed again.  The worker only takes the queue lock to move
 //! requests; all drive I/O runs without locks.
 
 use crate::bio::OwnedBio;
 use crate::cdrom::cdb;
 use crate::device::PktDevice;
 use crate::packet::PacketBuf;
-use crate::pktcore::{coverage::Coverage, errno::Errno, zone::Geometry};
+use crate::pktcore::{
+    coverage::Coverage,
+    errno::Errno,
+    ticks::{self, Tick},
+    zone::Geometry,
+};
 use crate::queue::{Piece, Request};
 use crate::shim;
 use crate::worker;
-use kernel::{prelude::*, time::Jiffies};
+use kernel::prelude::*;
 
 /// How long the requests must pause before partly covered zones are
 /// written (the C driver waited 5 ms from a zone's first write; a writer
@@ -56,6 +65,10 @@ const MAX_WAITING_ZONES: usize = 256;
 /// The longest a partly covered zone waits while requests trickle in.
 const MAX_GATHER_MS: u32 = 5000;
 
+/// How long the requests must pause, after packets were written, before
+/// the drive's cache is flushed unasked.
+pub(crate) const QUIET_FLUSH_MS: u32 = 1000;
+
 /// Reads in a row after which the drive may read at full speed (512 KiB).
 const FAST_READS: u64 = 512 * 1024;
 
@@ -65,19 +78,19 @@ struct ZoneWork {
     pieces: KVec<Piece>,
     covered: Coverage,
     /// When its first piece came.
-    since: Jiffies,
+    since: Tick,
     /// `Engine::arrivals` when its first piece came.
     first_piece: u64,
 }
 
-/// What the worker takes on waking.
-struct Taken {
-    /// Requests in arrival order.
-    requests: KVec<Request>,
+/// Why the worker woke (the requests themselves are in `Engine::batch`).
+struct Woken {
     /// The session ends.
     stopping: bool,
     /// No write came for `GATHER_MS` (and a tick) while zones waited.
     quiet: bool,
+    /// Nothing came for `QUIET_FLUSH_MS` after packets were written.
+    flush_due: bool,
 }
 
 struct Engine<'a> {
@@ -88,18 +101,27 @@ struct Engine<'a> {
     pending: KVec<ZoneWork>,
     /// Pieces (FUA) that complete after the next flush, with their result.
     held: KVec<(OwnedBio, Result<(), Errno>)>,
+    /// The requests taken, in arrival order: swapped with the queue's, so
+    /// that neither side allocates.
+    batch: KVVec<Request>,
     /// Packets were written since the last successful SYNCHRONIZE CACHE.
     unflushed: bool,
     /// C-SCAN position: the zone after the last written.
     position: u64,
-    gather: Jiffies,
-    max_gather: Jiffies,
+    gather: Tick,
+    max_gather: Tick,
+    quiet_flush: Tick,
     /// Write pieces taken so far.
     arrivals: u64,
     /// When the writers' pause will be long enough (`GATHER_MS` from the
     /// first wait after their last request; reads do not count, so a
     /// reader cannot hold a waiting writer back).
-    quiet_at: Option<Jiffies>,
+    quiet_at: Option<Tick>,
+    /// When the drive's cache is flushed unasked, if still `unflushed` and
+    /// no zone waits: `QUIET_FLUSH_MS` after the last packet written or
+    /// the last request since.  `None` once tried (a failed flush is
+    /// reported by the next barrier, not retried in a loop).
+    flush_at: Option<Tick>,
     clock: u64,
     /// The write speed of the session, kB/s.
     write_speed: u16,
@@ -120,25 +142,35 @@ pub(crate) fn run(dev: &PktDevice) {
         buffers: session.buffers,
         pending: KVec::new(),
         held: KVec::new(),
+        batch: session.batch,
         unflushed: false,
         position: 0,
         gather: shim::ms_to_jiffies(GATHER_MS).max(1),
         max_gather: shim::ms_to_jiffies(MAX_GATHER_MS).max(1),
+        quiet_flush: shim::ms_to_jiffies(QUIET_FLUSH_MS).max(1),
         arrivals: 0,
         quiet_at: None,
+        flush_at: None,
         clock: 0,
         write_speed: session.write_speed,
         successive_reads: 0,
         read_fast: false,
     };
     loop {
-        let taken = e.take_requests();
-        for r in taken.requests {
+        let woken = e.take_requests();
+        let mut batch = core::mem::replace(&mut e.batch, KVVec::new());
+        for r in batch.drain_all() {
             e.accept(r);
         }
-        e.write_waiting(taken.stopping || taken.quiet);
-        if taken.stopping && e.pending.is_empty() && dev.queue.lock().incoming.is_empty() {
-            e.finish();
+        // Emptied, with its room: the next swap hands it to the submitters.
+        e.batch = batch;
+        e.write_waiting(woken.stopping || woken.quiet);
+        if woken.flush_due {
+            e.flush_at = None;
+            let _ = e.flush_if_written();
+        }
+        if woken.stopping && e.pending.is_empty() && dev.close_queue_if_empty() {
+            let _ = e.barrier();
             // Return only when told to: kthread_stop needs the thread alive.
             let mut q = dev.queue.lock();
             while !worker::should_stop() {
@@ -150,41 +182,60 @@ pub(crate) fn run(dev: &PktDevice) {
 }
 
 impl Engine<'_> {
-    /// Waits for requests and takes them.  While zones wait, waits until
-    /// the writers have paused for `GATHER_MS` (then the requests are
-    /// quiet) or until the oldest zone's `MAX_GATHER_MS` are up.
-    fn take_requests(&mut self) -> Taken {
+    /// Waits for requests and takes them (swapping the queue's requests
+    /// for the emptied `batch`).  While zones wait, waits until the writers
+    /// have paused for `GATHER_MS` (then the requests are quiet) or until
+    /// the oldest zone's `MAX_GATHER_MS` are up; while packets are
+    /// unflushed and no zone waits, until `flush_at`.
+    fn take_requests(&mut self) -> Woken {
         let mut q = self.dev.queue.lock();
         let mut quiet = false;
-        let oldest = self.pending.iter().map(|z| z.since).min();
-        let mut quiet_at = *self.quiet_at.get_or_insert(shim::jiffies() + self.gather);
+        let mut flush_due = false;
+        let oldest = self.pending.iter().map(|z| z.since).reduce(ticks::earlier);
+        let mut quiet_at = *self.quiet_at.get_or_insert(ticks::after(shim::jiffies(), self.gather));
         let mut confirmed = false;
         while q.incoming.is_empty() && !q.stopping && !worker::should_stop() {
             let now = shim::jiffies();
-            let timeout = match oldest {
-                None => shim::ms_to_jiffies(1000),
-                Some(since) if now >= since + self.max_gather => break,
+            let timeout = match (oldest, self.flush_at) {
+                (None, Some(flush_at)) if self.unflushed => {
+                    if ticks::at_or_after(now, flush_at) {
+                        flush_due = true;
+                        break;
+                    }
+                    ticks::until(flush_at, now)
+                }
+                (None, _) => shim::ms_to_jiffies(1000),
+                (Some(since), _) if ticks::at_or_after(now, ticks::after(since, self.max_gather)) => break,
                 // When the whole machine stood still (a virtual machine's
                 // host busy elsewhere), the timer fires before the writers
                 // had their turn: one more tick lets them run first.
-                Some(_) if now >= quiet_at && !confirmed => {
+                (Some(_), _) if ticks::at_or_after(now, quiet_at) && !confirmed => {
                     confirmed = true;
-                    quiet_at = now + 1;
+                    quiet_at = ticks::after(now, 1);
                     1
                 }
-                Some(_) if now >= quiet_at => {
+                (Some(_), _) if ticks::at_or_after(now, quiet_at) => {
                     quiet = true;
                     break;
                 }
-                Some(since) => quiet_at.min(since + self.max_gather) - now,
+                (Some(since), _) => {
+                    let deadline = ticks::earlier(quiet_at, ticks::after(since, self.max_gather));
+                    ticks::until(deadline, now)
+                }
             };
-            let _ = self.dev.work.wait_interruptible_timeout(&mut q, timeout);
+            let _ = self.dev.work.wait_interruptible_timeout(&mut q, timeout.max(1));
         }
-        Taken {
-            stopping: q.stopping || worker::should_stop(),
-            requests: core::mem::replace(&mut q.incoming, KVec::new()),
-            quiet,
+        let stopping = q.stopping || worker::should_stop();
+        if !q.incoming.is_empty() {
+            core::mem::swap(&mut q.incoming, &mut self.batch);
+            drop(q);
+            // Room again for the submitters that waited for it.
+            self.dev.room.notify_all();
+            if self.flush_at.is_some() {
+                self.flush_at = Some(ticks::after(shim::jiffies(), self.quiet_flush));
+            }
         }
+        Woken { stopping, quiet, flush_due }
     }
 
     fn accept(&mut self, r: Request) {
@@ -196,11 +247,7 @@ impl Engine<'_> {
             }
             Request::Barrier(bio) => {
                 self.quiet_at = None;
-                self.write_all();
-                let result = self.flush_if_written();
-                for (held, r) in self.held.drain_all() {
-                    held.end(r.and(result));
-                }
+                let result = self.barrier();
                 if let Some(bio) = bio {
                     bio.end(result);
                 }
@@ -213,7 +260,7 @@ impl Engine<'_> {
     /// `MAX_WAITING_ZONES` wait.
     fn add_piece(&mut self, piece: Piece) {
         let Some(zone) = self.geometry.zone_of(piece.frame) else {
-            piece.bio.end(Err(Errno::Io));
+            self.fail_piece(piece, Errno::Io);
             return;
         };
         let at = match self.pending.iter().position(|z| z.zone == zone) {
@@ -227,17 +274,28 @@ impl Engine<'_> {
                     first_piece: self.arrivals,
                 };
                 if self.pending.push(z, GFP_KERNEL).is_err() {
-                    piece.bio.end(Err(Errno::Nomem));
+                    self.fail_piece(piece, Errno::Nomem);
                     return;
                 }
                 self.pending.len() - 1
             }
         };
         self.arrivals += 1;
+        let (first, frames) = ((piece.frame - zone) as u32, piece.frames);
+        // Stored first, then its frames count as covered: a piece that
+        // could not be stored must not leave frames marked that no piece
+        // fills (the packet would be written with stale buffer data).
+        if self.pending[at].pieces.reserve(1, GFP_KERNEL).is_err() {
+            if self.pending[at].pieces.is_empty() {
+                let _ = self.pending.remove(at);
+            }
+            self.fail_piece(piece, Errno::Nomem);
+            return;
+        }
         let z = &mut self.pending[at];
-        z.covered.add((piece.frame - zone) as u32, piece.frames);
-        // Without memory to queue it, the piece ends with EIO on drop.
-        let _ = z.pieces.push(piece, GFP_KERNEL);
+        // Within the room just reserved: cannot fail.
+        let _ = z.pieces.push(piece, GFP_NOWAIT);
+        z.covered.add(first, frames);
         if z.covered.is_full(self.geometry.frames()) {
             if let Ok(z) = self.pending.remove(at) {
                 self.write_zone(z);
@@ -251,6 +309,12 @@ impl Engine<'_> {
             let Ok(z) = self.pending.remove(0) else { break };
             self.write_zone(z);
         }
+    }
+
+    /// Ends a piece that never joined a zone.
+    fn fail_piece(&mut self, piece: Piece, e: Errno) {
+        piece.bio.end(Err(e));
+        self.dev.writes_done(1);
     }
 
     /// Sends a read; the first after writes flushes the drive first.
@@ -276,7 +340,7 @@ impl Engine<'_> {
                 .pending
                 .iter()
                 .enumerate()
-                .filter(|(_, z)| all || now >= z.since + self.max_gather)
+                .filter(|(_, z)| all || ticks::at_or_after(now, ticks::after(z.since, self.max_gather)))
                 .min_by_key(|(_, z)| (z.zone < self.position, z.zone))
                 .map(|(i, _)| i);
             let Some(i) = pick else { break };
@@ -311,14 +375,20 @@ impl Engine<'_> {
             Some(i) => self.assemble_and_write(i, &z),
         };
         self.position = z.zone + u64::from(frames);
+        self.flush_at = Some(ticks::after(shim::jiffies(), self.quiet_flush));
         self.dev.packet_done(&z.pieces, result.is_ok());
         let count = z.pieces.len();
         for piece in z.pieces {
-            if piece.hold {
-                // Without memory to hold it, the piece ends with EIO on drop.
-                let _ = self.held.push((piece.bio, result), GFP_KERNEL);
-            } else {
+            if !piece.hold {
                 piece.bio.end(result);
+            } else if self.held.reserve(1, GFP_KERNEL).is_ok() {
+                // Within the room just reserved: cannot fail.
+                let _ = self.held.push((piece.bio, result), GFP_NOWAIT);
+            } else {
+                // No memory to hold it until the barrier: flush now, so
+                // that it still ends only once its data is durable.
+                let flushed = self.flush_if_written();
+                piece.bio.end(result.and(flushed));
             }
         }
         self.dev.writes_done(count);
@@ -352,7 +422,7 @@ impl Engine<'_> {
         if result.is_ok() {
             // Arrival order: a later write of the same frame wins.
             for p in &z.pieces {
-                buf.fill_from((p.frame - z.zone) as u32, &p.bio);
+                buf.fill_from((p.frame - z.zone) as u32, &p.bio, p.skip, p.frames);
             }
             result = buf.write(cd, z.zone);
             self.unflushed = true;
@@ -396,12 +466,14 @@ impl Engine<'_> {
         }
     }
 
-    /// The session ends: everything written and flushed.
-    fn finish(&mut self) {
+    /// Everything written and the drive flushed; then the held pieces
+    /// complete.  At a barrier request and at the session's end.
+    fn barrier(&mut self) -> Result<(), Errno> {
         self.write_all();
         let result = self.flush_if_written();
         for (held, r) in self.held.drain_all() {
             held.end(r.and(result));
         }
+        result
     }
 }

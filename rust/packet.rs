@@ -46,11 +46,12 @@ impl PacketBuf {
         })
     }
 
-    /// Copies `bio`'s data in, from frame `first` (the bio fits the packet).
-    pub(crate) fn fill_from(&mut self, first: u32, bio: &OwnedBio) {
+    /// Copies frames `skip..skip+frames` of `bio`'s data in, from frame
+    /// `first`.
+    pub(crate) fn fill_from(&mut self, first: u32, bio: &OwnedBio, skip: u32, frames: u32) {
         // SAFETY: the buffer is allocated (type invariant) and the bio is
-        // live; the shim stops at the buffer's end.
-        unsafe { shim::pktrs_buf_fill_from_bio(self.buf.as_ptr(), first, bio.as_raw()) };
+        // live; the shim stops at the buffer's and the bio's end.
+        unsafe { shim::pktrs_buf_fill_from_bio(self.buf.as_ptr(), first, bio.as_raw(), skip, frames) };
     }
 
     /// Reads frames `first..first+count` of zone `zone` from the drive.

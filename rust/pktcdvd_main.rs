@@ -36,6 +36,7 @@ pub mod pktcore {
     pub mod info;
     pub mod probe;
     pub mod sysfs;
+    pub mod ticks;
     pub mod zone;
 }
 

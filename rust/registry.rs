@@ -87,17 +87,10 @@ fn build(slot: u32, cd_dev: DevNum) -> Result<Mapping, Errno> {
     let major = unsafe { shim::pktrs_blkdev_major() };
     let device = Arc::pin_init(PktDevice::new(slot, major, cd_dev, cd, module), GFP_KERNEL)
         .map_err(|_| Errno::Nomem)?;
-    let for_disk = Arc::into_raw(device.clone()).cast::<c_void>();
-    // SAFETY: `for_disk` holds a reference that the disk's free_disk
-    // releases once the disk exists.
-    let mut disk = match unsafe { Disk::alloc(slot, for_disk) } {
-        Ok(disk) => disk,
-        Err(e) => {
-            // SAFETY: no disk took the reference: release it here.
-            drop(unsafe { Arc::from_raw(for_disk.cast::<PktDevice>()) });
-            return Err(e);
-        }
-    };
+    let mut disk = Disk::alloc(slot, device.clone())?;
+    // If adding fails, dropping the disk releases its reference on the
+    // device, and returning drops ours: the drive handle and the module
+    // reference go with the device.
     disk.add(device.cd_handle())?;
     let pd = Arc::as_ptr(&device).cast::<c_void>();
     // SAFETY: the mapping drops the class device and the debugfs directory

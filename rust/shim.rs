@@ -84,11 +84,11 @@ extern "C" {
     pub(crate) fn pktrs_disk_devt(disk: *mut Gendisk) -> u32;
     pub(crate) fn pktrs_bio_endio(bio: *mut Bio, error: c_int);
     pub(crate) fn pktrs_bio_remap(bio: *mut Bio, cd: *mut File);
-    pub(crate) fn pktrs_bio_split_front(bio: *mut Bio, sectors: u32) -> *mut Bio;
+    pub(crate) fn pktrs_bio_share(bio: *mut Bio);
 
     pub(crate) fn pktrs_buf_alloc(frames: u32) -> *mut PktBuf;
     pub(crate) fn pktrs_buf_free(buf: *mut PktBuf);
-    pub(crate) fn pktrs_buf_fill_from_bio(buf: *mut PktBuf, first: u32, bio: *mut Bio);
+    pub(crate) fn pktrs_buf_fill_from_bio(buf: *mut PktBuf, first: u32, bio: *mut Bio, skip: u32, frames: u32);
     pub(crate) fn pktrs_buf_io(buf: *mut PktBuf, cd: *mut File, zone_sector: u64, first: u32, count: u32, write: bool) -> c_int;
 
     pub(crate) fn pktrs_worker_start(pd: *const c_void, name: *const u8) -> *mut Task;

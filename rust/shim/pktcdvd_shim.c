@@ -256,23 +256,16 @@ void pktrs_debugfs_remove(struct dentry *dir)
 	debugfs_remove(dir);
 }
 
-/* ---- The block major, the bio set, the module reference ---- */
+/* ---- The block major, the module reference ---- */
 
 static int pkt_major;
-/* Bios split off at zone boundaries. */
-static struct bio_set pkt_bio_set;
 
 int pktrs_blkdev_register(void)
 {
-	int ret = bioset_init(&pkt_bio_set, BIO_POOL_SIZE, 0, 0);
+	int ret = register_blkdev(0, "pktcdvd");
 
-	if (ret)
+	if (ret < 0)
 		return ret;
-	ret = register_blkdev(0, "pktcdvd");
-	if (ret < 0) {
-		bioset_exit(&pkt_bio_set);
-		return ret;
-	}
 	pkt_major = ret;
 	pkt_debugfs_root = debugfs_create_dir("pktcdvd", NULL);
 	return 0;
@@ -282,7 +275,6 @@ void pktrs_blkdev_unregister(void)
 {
 	debugfs_remove(pkt_debugfs_root);
 	unregister_blkdev(pkt_major, "pktcdvd");
-	bioset_exit(&pkt_bio_set);
 }
 
 u32 pktrs_blkdev_major(void)
@@ -610,9 +602,16 @@ const char *pktrs_disk_name(struct gendisk *disk)
 	return disk->disk_name;
 }
 
+/*
+ * The kernel's rule: bi_status is set only on error.  A bio split at zone
+ * boundaries (or by bio_split_to_limits) is a chain, and a chained part
+ * that failed has already put its error into this bio: success must not
+ * overwrite it, whatever order the parts complete in.
+ */
 void pktrs_bio_endio(struct bio *bio, int error)
 {
-	bio->bi_status = errno_to_blk_status(error);
+	if (error)
+		bio->bi_status = errno_to_blk_status(error);
 	bio_endio(bio);
 }
 
@@ -622,14 +621,9 @@ void pktrs_bio_remap(struct bio *bio, struct file *cd)
 	submit_bio_noacct(bio);
 }
 
-struct bio *pktrs_bio_split_front(struct bio *bio, u32 sectors)
+void pktrs_bio_share(struct bio *bio)
 {
-	struct bio *front = bio_split(bio, sectors, GFP_NOIO, &pkt_bio_set);
-
-	if (IS_ERR_OR_NULL(front))
-		return NULL;
-	bio_chain(front, bio);
-	return front;
+	bio_inc_remaining(bio);
 }
 
 /* ---- Packet buffers ---- */
@@ -677,13 +671,20 @@ struct pktrs_buf *pktrs_buf_alloc(u32 frames)
 	return buf;
 }
 
-void pktrs_buf_fill_from_bio(struct pktrs_buf *buf, u32 first, struct bio *bio)
+void pktrs_buf_fill_from_bio(struct pktrs_buf *buf, u32 first, struct bio *bio, u32 skip,
+			     u32 frames)
 {
 	size_t off = (size_t)first * PKT_FRAME_SIZE, end = (size_t)buf->frames * PKT_FRAME_SIZE;
-	struct bvec_iter iter;
+	struct bvec_iter iter, start = bio->bi_iter;
 	struct bio_vec bv;
 
-	bio_for_each_segment(bv, bio, iter) {
+	/* The frames skip..skip+frames of the bio, which is left as it is. */
+	if ((u64)skip * PKT_FRAME_SIZE >= start.bi_size)
+		return;
+	bio_advance_iter(bio, &start, (size_t)skip * PKT_FRAME_SIZE);
+	start.bi_size = min_t(u64, start.bi_size, (u64)frames * PKT_FRAME_SIZE);
+	end = min(end, off + start.bi_size);
+	__bio_for_each_segment(bv, bio, iter, start) {
 		size_t done = 0;
 
 		while (done < bv.bv_len && off < end) {

@@ -22,4 +22,5 @@ pub mod fmt;
 pub mod info;
 pub mod probe;
 pub mod sysfs;
+pub mod ticks;
 pub mod zone;

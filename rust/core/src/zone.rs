@@ -9,6 +9,8 @@
 //! of two (the C driver's bitmask arithmetic did not, and mishandled a
 //! non-zero track start).
 
+use core::num::NonZeroU64;
+
 /// Sectors (512 bytes) per frame (2048 bytes).
 pub const SECTORS_PER_FRAME: u64 = 4;
 /// Bytes per frame.
@@ -53,22 +55,37 @@ impl Geometry {
         self.start
     }
 
+    /// Frames per packet as a divisor that is never zero (by the type
+    /// invariant), so dividing by it needs no check (and no panic path).
+    const fn divisor(&self) -> NonZeroU64 {
+        match NonZeroU64::new(self.frames as u64) {
+            Some(d) => d,
+            None => NonZeroU64::MIN,
+        }
+    }
+
     /// The first frame of the zone holding `frame`, or `None` for frames
     /// before the track (not writable in packets).
-    pub const fn zone_of(&self, frame: u64) -> Option<u64> {
-        let start = self.start as u64;
+    pub fn zone_of(&self, frame: u64) -> Option<u64> {
+        let start = u64::from(self.start);
         if frame < start {
             return None;
         }
-        Some(start + (frame - start) / self.frames as u64 * self.frames as u64)
+        Some(start + (frame - start) / self.divisor() * u64::from(self.frames))
     }
 
-    /// How many sectors from `sector` to the end of its zone.
-    pub const fn sectors_to_zone_end(&self, sector: u64) -> Option<u64> {
-        let frame = sector / SECTORS_PER_FRAME;
-        match self.zone_of(frame) {
-            Some(zone) => Some((zone + self.frames as u64) * SECTORS_PER_FRAME - sector),
-            None => None,
+    /// How many zones frames `frame..frame+frames` touch (0 for none),
+    /// or `None` if they start before the track.
+    pub fn zones_touched(&self, frame: u64, frames: u64) -> Option<u64> {
+        if frames == 0 {
+            return Some(0);
+        }
+        match (
+            self.zone_of(frame),
+            self.zone_of(frame.saturating_add(frames - 1)),
+        ) {
+            (Some(first), Some(last)) => Some((last - first) / self.divisor() + 1),
+            _ => None,
         }
     }
 }
@@ -101,11 +118,8 @@ mod tests {
         assert_eq!(g.zone_of(31), Some(0));
         assert_eq!(g.zone_of(32), Some(32));
         assert_eq!(g.zone_of(41), Some(32));
-        assert_eq!(g.sectors_to_zone_end(0), Some(128));
-        assert_eq!(
-            g.sectors_to_zone_end(41 * 4 + 1),
-            Some(64 * 4 - (41 * 4 + 1))
-        );
+        assert_eq!(g.zones_touched(0, 32), Some(1));
+        assert_eq!(g.zones_touched(41, 24), Some(2));
     }
 
     #[test]
@@ -115,11 +129,34 @@ mod tests {
         assert_eq!(g.zone_of(16), Some(16));
         assert_eq!(g.zone_of(35), Some(16));
         assert_eq!(g.zone_of(36), Some(36));
-        assert_eq!(g.sectors_to_zone_end(36 * 4), Some(80));
+        assert_eq!(g.zones_touched(36, 20), Some(1));
         // The C bitmask put sector 56 (frame 14) of a 64-sector packet with
         // offset 16 into the zone after it; division never does that.
         let g = Geometry::new(4, 16).unwrap();
         assert_eq!(g.zone_of(14), Some(4));
+    }
+
+    #[test]
+    fn zones_a_write_touches() {
+        let g = Geometry::new(16, 32).unwrap();
+        assert_eq!(g.zones_touched(16, 0), Some(0));
+        assert_eq!(g.zones_touched(16, 32), Some(1));
+        assert_eq!(g.zones_touched(16, 33), Some(2));
+        assert_eq!(g.zones_touched(47, 2), Some(2));
+        assert_eq!(g.zones_touched(20, 512), Some(17));
+        assert_eq!(g.zones_touched(15, 1), None);
+        // Agrees with walking the zones one by one.
+        for frames in [1u32, 3, 16, 32, 128] {
+            let g = Geometry::new(5, frames).unwrap();
+            for first in 5..5 + 2 * u64::from(frames) {
+                for len in 1..300u64 {
+                    let walked = (first..first + len)
+                        .filter(|&f| g.zone_of(f) == Some(f) || f == first)
+                        .count();
+                    assert_eq!(g.zones_touched(first, len), Some(walked as u64));
+                }
+            }
+        }
     }
 
     #[test]
