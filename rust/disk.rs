@@ -72,15 +72,16 @@ impl Disk {
 
 impl Drop for Disk {
     fn drop(&mut self) {
-        // SAFETY: by the type invariant the disk is allocated, added iff
-        // `added`, and released only here.  After del_gendisk no bio is
-        // inside our submit_bio any more.  A disk never added (add_disk
-        // failed) gets no free_disk call: its reference on the device is
-        // released here, after the disk.
-        unsafe {
-            if self.added {
-                shim::pktrs_disk_remove(self.disk.as_ptr());
-            } else {
+        if self.added {
+            // After del_gendisk no bio is inside our submit_bio any more.
+            // SAFETY: allocated, added, and released only here (type
+            // invariant); the disk's free_disk releases `device`.
+            unsafe { shim::pktrs_disk_remove(self.disk.as_ptr()) };
+        } else {
+            // A disk never added (add_disk failed) gets no free_disk call.
+            // SAFETY: allocated, not added, and released only here (type
+            // invariant); then its reference on the device, once.
+            unsafe {
                 shim::pktrs_disk_put(self.disk.as_ptr());
                 drop(Arc::from_raw(self.device));
             }
