@@ -3,8 +3,10 @@
 # pktcdvd-rs: packet writing for rewritable optical media, in Rust.
 #
 #   make                     build pktcdvd.ko against KDIR (your running kernel
-#                            by default; it must have CONFIG_RUST=y, its Rust
-#                            artifacts, and the very rustc that built it)
+#                            by default; it must have CONFIG_RUST=y and the
+#                            very rustc that built it; Rust artifacts that
+#                            the headers lack are made once from the
+#                            kernel's source package: scripts/kdir-prepare)
 #   make CLIPPY=1            the same, linted with clippy
 #   make check               host tests, then the module built against a
 #                            Debian kernel and tested under QEMU (KERNEL=bpo|sid;
@@ -18,50 +20,48 @@
 #   make env                 prepare the cached kernel environment only
 #   make clean
 #
-# Installing (after `make` and `make tools`, as root):
-#   make install             the module (modules_install + depmod), pktctl,
-#                            its man pages and bash completion, the udev rules
+# Installing (after `make`, and `make tools` for pktctl; as root):
+#   make install             the module (modules_install + depmod); pktctl,
+#                            its man pages and bash completion, the udev
+#                            rules if pktctl was built
 #   make uninstall           all of that removed again
 #   make dkms-install        the module through DKMS instead: rebuilt on
 #                            every kernel upgrade (make dkms-uninstall)
 #   make tools               build pktctl (cargo)
+#   make deb                 Debian packages pktcdvd-rs-dkms and pktctl in
+#                            build/deb/ (DEB_OUT=DIR): dpkg-buildpackage in a
+#                            copy of the tree; needs build-essential,
+#                            debhelper, dh-dkms, cargo and crates.io
 # Variables: DESTDIR, PREFIX (/usr/local), UDEVDIR (/usr/lib/udev), KDIR.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNEL ?= bpo
-RUSTC ?= rustc
 export KERNEL
+# RUSTC=/path/to/rustc picks the compiler; by default scripts/kdir-prepare
+# looks for the one that built the kernel.
+ifdef RUSTC
+export RUSTC
+endif
 
-.PHONY: all modules rustc-check clean check host-test env module-env qemu-test demo \
+.PHONY: all modules clean check host-test env module-env qemu-test demo \
 	bench bench-quick tools install install-module install-tools install-udev uninstall \
 	dkms-install dkms-uninstall
 
 all: modules
 
-# Out-of-tree Rust modules must be built by the exact rustc that built the
-# kernel: Rust symbol names embed a hash of the compiler build.
-KDIR_RUSTC = $(shell sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"$$/\1/p' $(KDIR)/.config 2>/dev/null)
-HOST_RUSTC = $(shell $(RUSTC) --version 2>/dev/null)
 # A kernel built with clang and lld (needed for KASAN with Rust) wants its
-# modules built the same way.
+# modules built, installed and cleaned the same way.
 KDIR_LLVM = $(if $(shell grep -s '^CONFIG_LD_IS_LLD=y' $(KDIR)/.config),LLVM=1)
 
-rustc-check:
-	@if [ ! -f "$(KDIR)/.config" ]; then \
-		echo "error: KDIR=$(KDIR) is not a configured kernel tree (no .config)."; \
-		echo "       Pass KDIR=/path/to/kernel/build, or run 'make check' for the Debian test kernels."; \
-		exit 1; fi
-	@if [ -z '$(KDIR_RUSTC)' ]; then \
-		echo "error: KDIR=$(KDIR) was not built with Rust (no CONFIG_RUSTC_VERSION_TEXT)."; exit 1; fi
-	@if [ '$(KDIR_RUSTC)' != '$(HOST_RUSTC)' ]; then \
-		echo "error: rustc mismatch."; \
-		echo "  the kernel in $(KDIR) was built with: $(KDIR_RUSTC)"; \
-		echo "  but '$(RUSTC) --version' says:        $(or $(HOST_RUSTC),nothing (no rustc found))"; \
-		echo "  Build with the same rustc (RUSTC=/path/to/rustc), or use 'make check'."; \
-		exit 1; fi
-
-modules: rustc-check
-	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KDIR_LLVM) $(if $(CLIPPY),CLIPPY=1) modules
+# scripts/kdir-prepare checks the kernel (CONFIG_RUST, the rustc that built
+# it: Rust symbol names embed a hash of the compiler's build) and, where the
+# headers lack the Rust build artifacts (Debian's do), makes them once from
+# the kernel's source package into a cache; it prints the make arguments
+# that build against the result, or one message naming what to install.
+modules:
+	@args=$$(scripts/kdir-prepare '$(KDIR)') && \
+	echo "make $$args M=$(CURDIR) modules" && \
+	$(MAKE) $$args M=$(CURDIR) $(if $(CLIPPY),CLIPPY=1) modules
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KDIR_LLVM) clean 2>/dev/null || true
@@ -82,7 +82,11 @@ PKTCTL := userspace/target/release/pktctl
 tools:
 	cd userspace && $(CARGO) build --release -p pktctl
 
-install: install-module install-tools install-udev
+# The module always; pktctl, its pages and the udev rules (which run
+# pktctl) when it is built (make tools, which needs cargo).
+install: install-module
+	@if [ -x $(PKTCTL) ]; then $(MAKE) --no-print-directory install-tools install-udev; \
+	else echo "make install: pktctl is not built (make tools): only the module was installed."; fi
 
 # Kbuild's modules_install puts the module in updates/ (compressed and
 # signed as the kernel's configuration says) and runs depmod.
@@ -128,13 +132,41 @@ uninstall:
 DKMS_SRC = $(DESTDIR)/usr/src/pktcdvd-rs-$(VERSION)
 dkms-install:
 	rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)
-	tar -c --exclude=target Kbuild Makefile dkms.conf rust include | tar -C $(DKMS_SRC) -x
+	tar -c --exclude=target Kbuild Makefile dkms.conf rust include scripts/kdir-prepare | tar -C $(DKMS_SRC) -x
 	dkms add -m pktcdvd-rs -v $(VERSION)
 	dkms install -m pktcdvd-rs -v $(VERSION) -k $(KRELEASE)
 
 dkms-uninstall:
 	-dkms remove -m pktcdvd-rs -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
+
+# Debian packages (debian/): built in a temporary copy of the tree, so that
+# the checkout gets none of dpkg-buildpackage's files.  The copy is what git
+# would commit (tracked and untracked files, not the ignored build outputs),
+# or without git the tree without .git, build/ and target/ directories.
+DEB_OUT ?= build/deb
+# The module's build outputs (as in .gitignore).
+DEB_BUILD_OUTPUTS = $(foreach p,*.o *.ko *.mod *.mod.c *.cmd *.rmeta *.d modules.order Module.symvers .tmp_versions,--exclude='$(p)')
+.PHONY: deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || { \
+		echo "make deb: needs dpkg-buildpackage and debhelper:"; \
+		echo "  apt install build-essential debhelper dh-dkms cargo"; exit 1; }
+	@set -e; out='$(abspath $(DEB_OUT))'; \
+	tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/pktcdvd-deb.XXXXXX"); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	mkdir "$$tmp/pktcdvd-rs"; \
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			tar -c --null -T - --ignore-failed-read; \
+	else \
+		tar -c --exclude-vcs --exclude=./build --exclude=target $(DEB_BUILD_OUTPUTS) .; \
+	fi | tar -C "$$tmp/pktcdvd-rs" -x; \
+	(cd "$$tmp/pktcdvd-rs" && dpkg-buildpackage -us -uc -b); \
+	mkdir -p "$$out"; \
+	for f in "$$tmp"/*.deb "$$tmp"/*.ddeb "$$tmp"/*.changes "$$tmp"/*.buildinfo; do \
+		[ ! -e "$$f" ] || cp "$$f" "$$out/"; done; \
+	echo "make deb: packages in $$out:"; ls -1 "$$out"
 
 # ---- Tests and the QEMU harness (need root and a Debian-family host) ----
 
