@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A packet buffer: the pages one packet is assembled in, with the zone it
-//! holds and which of its frames match the disc (the zone cache).
+//! A packet buffer: the pages one packet is assembled in.  Which zone it
+//! holds and which of its frames match the disc (the zone cache) is the
+//! engine's (`pktcore::engine::BufferSlot`).
 
 use crate::bio::OwnedBio;
 use crate::cdrom::CdHandle;
-use crate::pktcore::{coverage::Coverage, errno::Errno, zone::SECTORS_PER_FRAME};
+use crate::pktcore::{errno::Errno, zone::SECTORS_PER_FRAME};
 use crate::shim::{self, PktBuf};
 use core::ptr::NonNull;
 
@@ -18,12 +19,6 @@ use core::ptr::NonNull;
 pub(crate) struct PacketBuf {
     buf: NonNull<PktBuf>,
     frames: u32,
-    /// The zone (first frame) whose data the buffer holds, if any.
-    pub(crate) zone: Option<u64>,
-    /// Frames that hold that zone's current data.
-    pub(crate) valid: Coverage,
-    /// When it was last used, for LRU reuse.
-    pub(crate) last_use: u64,
 }
 
 // SAFETY: the pages may be used from any task, one at a time (only the
@@ -37,13 +32,7 @@ impl PacketBuf {
         // SAFETY: allocates pages; NULL on failure.
         let buf = NonNull::new(unsafe { shim::pktrs_buf_alloc(frames) }).ok_or(Errno::Nomem)?;
         // INVARIANT: allocated just now for `frames`.
-        Ok(PacketBuf {
-            buf,
-            frames,
-            zone: None,
-            valid: Coverage::none(),
-            last_use: 0,
-        })
+        Ok(PacketBuf { buf, frames })
     }
 
     /// Copies frames `skip..skip+frames` of `bio`'s data in, from frame

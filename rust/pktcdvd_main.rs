@@ -31,6 +31,7 @@ pub mod pktcore {
     pub mod coverage;
     pub mod ctl;
     pub mod devnum;
+    pub mod engine;
     pub mod errno;
     pub mod fmt;
     pub mod info;

@@ -7,7 +7,12 @@
 
 use crate::bio::OwnedBio;
 use crate::packet::PacketBuf;
-use crate::pktcore::{probe::WriteSettings, zone::Geometry};
+use crate::pktcore::{
+    engine::{self, BufferSlot, HeldSlot, Limits, PieceSlot, ZoneSlot},
+    errno::Errno,
+    probe::WriteSettings,
+    zone::Geometry,
+};
 use kernel::prelude::*;
 
 /// Requests the queue holds before submitters wait for the worker to take
@@ -17,17 +22,12 @@ pub(crate) const QUEUE_ROOM: usize = 1024;
 
 /// A write bio's frames that lie within one zone: the whole bio, or one
 /// share of it.
-pub(crate) struct Piece {
-    pub(crate) bio: OwnedBio,
-    /// Frames of the bio before this piece's.
-    pub(crate) skip: u32,
-    /// First frame it writes.
-    pub(crate) frame: u64,
-    /// Frames it writes.
-    pub(crate) frames: u32,
-    /// Complete it only after the next barrier's SYNCHRONIZE CACHE (FUA).
-    pub(crate) hold: bool,
-}
+pub(crate) type Piece = engine::Piece<OwnedBio>;
+
+/// FUA pieces the engine can hold for their barrier (each is followed by
+/// its barrier, so one is used at a time; without room the engine
+/// flushes at once).
+const HELD_SLOTS: usize = 16;
 
 /// A request for the worker.
 pub(crate) enum Request {
@@ -41,15 +41,49 @@ pub(crate) enum Request {
     Barrier(Option<OwnedBio>),
 }
 
-/// A writing session's settings and buffers, handed to its worker.
+/// A writing session's buffers and engine memory, handed to its worker.
 pub(crate) struct Session {
-    pub(crate) settings: WriteSettings,
     /// The write speed set at open, kB/s.
     pub(crate) write_speed: u16,
     pub(crate) buffers: KVec<PacketBuf>,
+    /// The engine's memory.
+    pub(crate) tables: EngineTables,
     /// The worker's side of the queue: it swaps this empty one for the
     /// full one, so that both keep their room.
     pub(crate) batch: KVVec<Request>,
+}
+
+/// The packet engine's memory, allocated when the session starts (the
+/// engine itself never allocates).
+pub(crate) struct EngineTables {
+    pub(crate) pieces: KVVec<PieceSlot<OwnedBio>>,
+    pub(crate) zones: KVec<ZoneSlot>,
+    pub(crate) buffers: KVec<BufferSlot>,
+    pub(crate) held: KVec<HeldSlot<OwnedBio>>,
+}
+
+impl EngineTables {
+    /// Tables for `buffers` packet buffers and the engine's `limits`.
+    pub(crate) fn new(limits: &Limits, buffers: usize) -> Result<Self, Errno> {
+        let mut pieces = KVVec::with_capacity(limits.piece_slots(), GFP_KERNEL).map_err(|_| Errno::Nomem)?;
+        let mut zones = KVec::with_capacity(limits.zone_slots(), GFP_KERNEL).map_err(|_| Errno::Nomem)?;
+        let mut bufs = KVec::with_capacity(buffers, GFP_KERNEL).map_err(|_| Errno::Nomem)?;
+        let mut held = KVec::with_capacity(HELD_SLOTS, GFP_KERNEL).map_err(|_| Errno::Nomem)?;
+        // Within the capacities just allocated: these pushes cannot fail.
+        for _ in 0..limits.piece_slots() {
+            let _ = pieces.push(PieceSlot::new(), GFP_NOWAIT);
+        }
+        for _ in 0..limits.zone_slots() {
+            let _ = zones.push(ZoneSlot::default(), GFP_NOWAIT);
+        }
+        for _ in 0..buffers {
+            let _ = bufs.push(BufferSlot::default(), GFP_NOWAIT);
+        }
+        for _ in 0..HELD_SLOTS {
+            let _ = held.push(HeldSlot::new(), GFP_NOWAIT);
+        }
+        Ok(EngineTables { pieces, zones, buffers: bufs, held })
+    }
 }
 
 /// The queue between submitters and the worker (`PktDevice::queue`).
@@ -57,9 +91,12 @@ pub(crate) struct Queue {
     /// Requests in arrival order, not yet taken by the worker.  Its room
     /// (`QUEUE_ROOM`) is allocated at session start.
     pub(crate) incoming: KVVec<Request>,
-    /// The packet geometry while a writing session runs: requests are
-    /// queued only then.  The worker clears it when it has taken the last.
-    pub(crate) geometry: Option<Geometry>,
+    /// The writing session's settings, from its start to its end: the
+    /// device's one copy (the worker's engine takes the geometry).
+    pub(crate) settings: Option<WriteSettings>,
+    /// Requests are queued: a session runs, and its worker has not yet
+    /// taken the last request (it clears this when it has).
+    pub(crate) accepting: bool,
     /// Handed over to the worker when it starts.
     pub(crate) session: Option<Session>,
     /// The session ends: write everything and stop.
@@ -72,11 +109,18 @@ impl Queue {
     pub(crate) fn new() -> Self {
         Queue {
             incoming: KVVec::new(),
-            geometry: None,
+            settings: None,
+            accepting: false,
             session: None,
             stopping: false,
             queued_writes: 0,
         }
+    }
+
+    /// The packet geometry while requests are queued: `None` when they
+    /// are not.
+    pub(crate) fn geometry(&self) -> Option<Geometry> {
+        self.settings.filter(|_| self.accepting).map(|s| s.geometry)
     }
 
     /// Free room for requests.

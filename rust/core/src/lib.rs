@@ -17,6 +17,7 @@ pub mod attr;
 pub mod coverage;
 pub mod ctl;
 pub mod devnum;
+pub mod engine;
 pub mod errno;
 pub mod fmt;
 pub mod info;
