@@ -3,7 +3,7 @@
 //! The CD/DVD drive under a mapping: an open handle on its block device,
 //! and what the driver asks of it (MMC commands, ioctls, media events).
 
-use crate::pktcore::{devnum::DevNum, errno::Errno, fmt::Name};
+use crate::pktcore::{devnum::DevNum, errno::Errno, fmt::Name, mmc::Cdb};
 use crate::shim::{self, File};
 use core::ffi::{c_int, c_ulong, c_void};
 use core::ptr;
@@ -99,9 +99,9 @@ impl CdHandle {
         Errno::check(unsafe { shim::pktrs_cd_set_blocksize(self.raw(), size) })
     }
 
-    /// Sends one MMC command; `buf` is filled by the drive or sent to it as
-    /// `dir` says.
-    pub(crate) fn mmc(&self, cdb: &[u8; 12], buf: &mut [u8], dir: DataDir, quiet: bool) -> Result<(), MmcError> {
+    /// Sends one MMC command (its CDBs are built by `pktcore::mmc::cdb`);
+    /// `buf` is filled by the drive or sent to it as `dir` says.
+    pub(crate) fn mmc(&self, cdb: &Cdb, buf: &mut [u8], dir: DataDir, quiet: bool) -> Result<(), MmcError> {
         let mut sense = [0u8; 3];
         let dir = match dir {
             DataDir::None => 0,
@@ -109,12 +109,14 @@ impl CdHandle {
             DataDir::Write => 2,
         };
         let len = u32::try_from(buf.len()).map_err(|_| MmcError { errno: Errno::Inval, sense })?;
-        // SAFETY: the file is open; `cdb` is 12 bytes; `buf` is `len` bytes
-        // the shim copies from or into; `sense` has room for 3 bytes.
+        // SAFETY: the file is open; the CDB is 12 bytes (zero past the
+        // opcode's length), as the shim copies into the packet_command;
+        // `buf` is `len` bytes the shim copies from or into; `sense` has
+        // room for 3 bytes.
         let ret = unsafe {
             shim::pktrs_cd_mmc(
                 self.raw(),
-                cdb.as_ptr(),
+                cdb.padded().as_ptr(),
                 buf.as_mut_ptr().cast(),
                 len,
                 dir,
@@ -132,7 +134,7 @@ impl CdHandle {
     }
 
     /// Sends one MMC command that moves no data.
-    pub(crate) fn command(&self, cdb: &[u8; 12], quiet: bool) -> Result<(), MmcError> {
+    pub(crate) fn command(&self, cdb: &Cdb, quiet: bool) -> Result<(), MmcError> {
         self.mmc(cdb, &mut [], DataDir::None, quiet)
     }
 
@@ -167,55 +169,5 @@ impl Drop for CdHandle {
     fn drop(&mut self) {
         // SAFETY: open by the type invariant, and closed only here.
         unsafe { shim::pktrs_cd_close(self.raw()) };
-    }
-}
-
-/// MMC command descriptor blocks the control plane sends.
-pub(crate) mod cdb {
-    /// PREVENT ALLOW MEDIUM REMOVAL: lock (true) or unlock the door.
-    pub(crate) fn prevent_allow(lock: bool) -> [u8; 12] {
-        [0x1e, 0, 0, 0, u8::from(lock), 0, 0, 0, 0, 0, 0, 0]
-    }
-
-    /// SYNCHRONIZE CACHE.
-    pub(crate) fn synchronize_cache() -> [u8; 12] {
-        [0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-    }
-
-    /// GET CONFIGURATION, header only (the current profile).
-    pub(crate) fn get_configuration(alloc: u8) -> [u8; 12] {
-        [0x46, 0, 0, 0, 0, 0, 0, 0, alloc, 0, 0, 0]
-    }
-
-    /// READ DISC INFORMATION.
-    pub(crate) fn read_disc_information(alloc: u8) -> [u8; 12] {
-        [0x51, 0, 0, 0, 0, 0, 0, 0, alloc, 0, 0, 0]
-    }
-
-    /// READ TRACK INFORMATION of track `track`.
-    pub(crate) fn read_track_information(track: u8, alloc: u8) -> [u8; 12] {
-        [0x52, 1, 0, 0, 0, track, 0, 0, alloc, 0, 0, 0]
-    }
-
-    /// MODE SENSE (10) of `page`, current values.
-    pub(crate) fn mode_sense(page: u8, alloc: u8) -> [u8; 12] {
-        [0x5a, 0, page, 0, 0, 0, 0, 0, alloc, 0, 0, 0]
-    }
-
-    /// MODE SELECT (10), page format, of `len` bytes.
-    pub(crate) fn mode_select(len: u8) -> [u8; 12] {
-        [0x55, 0x10, 0, 0, 0, 0, 0, 0, len, 0, 0, 0]
-    }
-
-    /// SEND OPC INFORMATION: calibrate the laser power now.
-    pub(crate) fn send_opc() -> [u8; 12] {
-        [0x54, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
-    }
-
-    /// SET CD SPEED with read and write speeds in kB/s (0xffff: fastest).
-    pub(crate) fn set_speed(read: u16, write: u16) -> [u8; 12] {
-        let [r0, r1] = read.to_be_bytes();
-        let [w0, w1] = write.to_be_bytes();
-        [0xbb, 0, r0, r1, w0, w1, 0, 0, 0, 0, 0, 0]
     }
 }

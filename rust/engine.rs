@@ -14,12 +14,12 @@
 use crate::bio::OwnedBio;
 use crate::device::PktDevice;
 use crate::packet::PacketBuf;
+use crate::pktcore::mmc::cdb;
 use crate::pktcore::{
     engine::{Action, Due, Engine, Execute, Limits, Tables, Wait},
     errno::Errno,
     ticks::Tick,
 };
-use crate::cdrom::cdb;
 use crate::queue::Request;
 use crate::shim;
 use crate::worker;

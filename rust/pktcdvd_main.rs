@@ -35,6 +35,7 @@ pub mod pktcore {
     pub mod errno;
     pub mod fmt;
     pub mod info;
+    pub mod mmc;
     pub mod probe;
     pub mod sysfs;
     pub mod ticks;

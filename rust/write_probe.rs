@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The write-open probe: asks the drive about its disc, decides (in
+//! The write-open probe: asks the drive about its disc (the commands and
+//! the parsing of their answers are `pktcore::mmc`'s), decides (in
 //! `pktcore::probe`) whether and how it is written in packets, and programs
 //! the drive: write parameters, speed, laser calibration.
 
-use crate::cdrom::{cdb, CdHandle, DataDir};
+use crate::cdrom::{CdHandle, DataDir, MmcError};
 use crate::pktcore::{
     errno::Errno,
     fmt::Name,
-    probe::{self, DiscInfo, TrackInfo, WriteSettings},
+    mmc::{self, cdb, Capabilities, DiscInfo, ModePageMut, TrackInfo, WriteParams},
+    probe::{self, WriteSettings},
 };
 use kernel::prelude::*;
 
@@ -19,14 +21,14 @@ use kernel::prelude::*;
 pub(crate) fn probe(cd: &CdHandle, name: &Name<32>) -> Result<(WriteSettings, u16), Errno> {
     let mut config = [0u8; 8];
     let profile = match cd.mmc(&cdb::get_configuration(8), &mut config, DataDir::Read, true) {
-        Ok(()) => probe::current_profile(&config),
+        Ok(()) => mmc::current_profile(&config),
         Err(_) => 0xffff,
     };
-    let mut di = [0u8; 34];
-    cd.mmc(&cdb::read_disc_information(34), &mut di, DataDir::Read, true)
+    let mut di = [0u8; DiscInfo::LEN];
+    cd.mmc(&cdb::read_disc_information(), &mut di, DataDir::Read, true)
         .map_err(|_| Errno::Io)?;
-    let mut ti = [0u8; 36];
-    cd.mmc(&cdb::read_track_information(1, 36), &mut ti, DataDir::Read, true)
+    let mut ti = [0u8; TrackInfo::LEN];
+    cd.mmc(&cdb::read_track_information(1), &mut ti, DataDir::Read, true)
         .map_err(|_| Errno::Io)?;
     let settings = match probe::decide(profile, &DiscInfo::parse(&di), &TrackInfo::parse(&ti)) {
         Ok(s) => s,
@@ -41,17 +43,14 @@ pub(crate) fn probe(cd: &CdHandle, name: &Name<32>) -> Result<(WriteSettings, u1
             return Err(Errno::Rofs);
         }
     };
-    if settings.program_page05 {
-        set_write_parameters(cd, &settings)
+    if let Some(params) = settings.write_params() {
+        set_write_parameters(cd, &params)
             .inspect_err(|_| pr_err!("{}: failed saving write settings\n", name.as_str()))?;
     }
     // Write at the drive's speed: page 2A, as the C driver read it.
     let mut caps = [0u8; 255];
-    let speed = match cd.mmc(&cdb::mode_sense(0x2a, 255), &mut caps, DataDir::Read, true) {
-        Ok(()) => {
-            let bd = usize::from(u16::from_be_bytes([caps[6], caps[7]]));
-            caps.get(8 + bd..).and_then(probe::write_speed).unwrap_or(16 * 177)
-        }
+    let speed = match cd.mmc(&cdb::mode_sense(Capabilities::PAGE, 255), &mut caps, DataDir::Read, true) {
+        Ok(()) => Capabilities::find(&caps).ok().and_then(|c| c.write_speed()).unwrap_or(16 * 177),
         Err(_) => 16 * 177,
     };
     let speed = u16::try_from(speed).unwrap_or(0xffff);
@@ -77,8 +76,8 @@ pub(crate) fn probe(cd: &CdHandle, name: &Name<32>) -> Result<(WriteSettings, u1
 
 /// Programs mode page 05 for fixed packets (CD-RW, DVD-RW restricted
 /// overwrite).
-fn set_write_parameters(cd: &CdHandle, s: &WriteSettings) -> Result<(), Errno> {
-    let log = |what: &str, e: crate::cdrom::MmcError| {
+fn set_write_parameters(cd: &CdHandle, params: &WriteParams) -> Result<(), Errno> {
+    let log = |what: &str, e: MmcError| {
         pr_err!(
             "{}: {} failed: error {}, sense {:02x}/{:02x}/{:02x}\n",
             cd.name().as_str(),
@@ -91,14 +90,14 @@ fn set_write_parameters(cd: &CdHandle, s: &WriteSettings) -> Result<(), Errno> {
         Errno::Io
     };
     let mut buf = [0u8; 128];
-    cd.mmc(&cdb::mode_sense(0x05, 128), &mut buf, DataDir::Read, true)
+    cd.mmc(&cdb::mode_sense(WriteParams::PAGE, 128), &mut buf, DataDir::Read, true)
         .map_err(|e| log("MODE SENSE of the write parameters page", e))?;
-    let len = (usize::from(u16::from_be_bytes([buf[0], buf[1]])) + 2).min(buf.len());
-    let bd = usize::from(u16::from_be_bytes([buf[6], buf[7]]));
-    let page = buf.get_mut(8 + bd..len).ok_or(Errno::Io)?;
-    probe::fill_write_params(page, s);
-    buf[0] = 0;
-    buf[1] = 0;
-    cd.mmc(&cdb::mode_select(len as u8), &mut buf[..len], DataDir::Write, false)
+    let mut page = ModePageMut::find(&mut buf, WriteParams::PAGE).map_err(|e| {
+        pr_err!("{}: write parameters page: {}\n", cd.name().as_str(), e.reason);
+        Errno::Io
+    })?;
+    params.fill(page.bytes_mut());
+    let (select, list) = page.into_select();
+    cd.mmc(&select, list, DataDir::Write, false)
         .map_err(|e| log("MODE SELECT of the write parameters page", e))
 }

@@ -4,8 +4,9 @@
 //! first step: what takes `PktDevice::state`.
 
 use super::{OpenState, PktDevice};
-use crate::cdrom::{cdb, CdHandle};
+use crate::cdrom::CdHandle;
 use crate::packet::PacketBuf;
+use crate::pktcore::mmc::cdb;
 use crate::pktcore::{engine::Limits, errno::Errno, zone::SECTORS_PER_FRAME};
 use crate::queue::{EngineTables, Session, QUEUE_ROOM};
 use crate::shim;

@@ -21,6 +21,7 @@ pub mod engine;
 pub mod errno;
 pub mod fmt;
 pub mod info;
+pub mod mmc;
 pub mod probe;
 pub mod sysfs;
 pub mod ticks;

@@ -2,94 +2,12 @@
 
 //! The write-open probe's decisions: is the disc in the drive writable in
 //! packets, with which geometry and write parameters, and if not, why not
-//! and what to do.  The kernel glue sends the MMC commands; this file only
-//! reads their answers (byte slices) and builds what is sent back.
+//! and what to do.  The kernel glue (and `pktctl`) send the MMC commands
+//! and `mmc.rs` parses their answers; this file decides from what they
+//! say.
 
-use super::zone::{Geometry, MAX_PACKET_FRAMES};
-
-/// Big-endian u32 at `i` (0 past the end).
-fn be32(b: &[u8], i: usize) -> u32 {
-    let g = |k| b.get(i + k).copied().unwrap_or(0);
-    u32::from_be_bytes([g(0), g(1), g(2), g(3)])
-}
-
-/// Big-endian u16 at `i` (0 past the end).
-fn be16(b: &[u8], i: usize) -> u16 {
-    let g = |k| b.get(i + k).copied().unwrap_or(0);
-    u16::from_be_bytes([g(0), g(1)])
-}
-
-/// The current profile from a GET CONFIGURATION answer (header bytes 6-7).
-pub fn current_profile(config: &[u8]) -> u16 {
-    be16(config, 6)
-}
-
-/// The parts of READ DISC INFORMATION the probe looks at.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DiscInfo {
-    /// Erasable (rewritable) disc.
-    pub erasable: bool,
-    /// State of the last session (0 empty, 1 incomplete, 2 reserved, 3 complete).
-    pub session_state: u8,
-    /// Disc status (0 blank, 1 incomplete, 2 complete, 3 random access).
-    pub status: u8,
-    /// MRW background format status (0: not MRW).
-    pub mrw_status: u8,
-    /// Disc type (CD: 0x00 CD-DA/ROM, 0x20 CD-ROM XA).
-    pub disc_type: u8,
-}
-
-impl DiscInfo {
-    /// Parses a READ DISC INFORMATION answer.
-    pub fn parse(b: &[u8]) -> Self {
-        let b2 = b.get(2).copied().unwrap_or(0);
-        DiscInfo {
-            erasable: b2 & 0x10 != 0,
-            session_state: (b2 >> 2) & 3,
-            status: b2 & 3,
-            mrw_status: b.get(7).copied().unwrap_or(0) & 3,
-            disc_type: b.get(8).copied().unwrap_or(0),
-        }
-    }
-}
-
-/// The parts of READ TRACK INFORMATION the probe looks at.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TrackInfo {
-    /// Track mode (byte 5, low nibble).
-    pub track_mode: u8,
-    /// Reserved track.
-    pub rt: bool,
-    /// Blank track.
-    pub blank: bool,
-    /// Packet (incremental) track.
-    pub packet: bool,
-    /// Fixed packets.
-    pub fixed: bool,
-    /// Data mode (1 or 2; 15 unknown).
-    pub data_mode: u8,
-    /// Track start address.
-    pub start: u32,
-    /// Fixed packet size in frames.
-    pub packet_size: u32,
-}
-
-impl TrackInfo {
-    /// Parses a READ TRACK INFORMATION answer.
-    pub fn parse(b: &[u8]) -> Self {
-        let b6 = b.get(6).copied().unwrap_or(0);
-        TrackInfo {
-            track_mode: b.get(5).copied().unwrap_or(0) & 0x0f,
-            rt: b6 & 0x80 != 0,
-            blank: b6 & 0x40 != 0,
-            packet: b6 & 0x20 != 0,
-            fixed: b6 & 0x10 != 0,
-            data_mode: b6 & 0x0f,
-            start: be32(b, 8),
-            packet_size: be32(b, 20),
-        }
-    }
-}
+use super::mmc::{DiscInfo, TrackInfo, WriteParams};
+use super::zone::Geometry;
 
 /// The kind of writable disc the probe found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +41,17 @@ pub struct WriteSettings {
     pub program_page05: bool,
 }
 
+impl WriteSettings {
+    /// The write parameters page 05 must be programmed with, if any.
+    pub fn write_params(&self) -> Option<WriteParams> {
+        self.program_page05.then_some(WriteParams {
+            packet_frames: self.geometry.frames(),
+            block_mode: self.block_mode,
+            track_mode: self.track_mode,
+        })
+    }
+}
+
 /// Why a disc cannot be opened for packet writing (EROFS), and what to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Refusal {
@@ -141,24 +70,31 @@ fn refuse(reason: &'static str, advice: &'static str) -> Result<WriteSettings, R
     Err(Refusal { reason, advice })
 }
 
-/// The packet size of a random-writable disc: the track's, or its ECC block.
-fn ecc_packet(track: &TrackInfo, default: u32) -> u32 {
-    if (1..=MAX_PACKET_FRAMES).contains(&track.packet_size) {
-        track.packet_size
-    } else {
-        default
-    }
+/// The ECC block of DVD+RW and DVD-RAM (checked when compiled).
+const DVD_ECC: Geometry = match Geometry::new(0, 16) {
+    Some(g) => g,
+    None => panic!("16 frames is a valid packet"),
+};
+/// The cluster of BD-RE, and the packet of MRW.
+const BD_CLUSTER: Geometry = match Geometry::new(0, 32) {
+    Some(g) => g,
+    None => panic!("32 frames is a valid packet"),
+};
+
+/// The packets of a random-writable disc: the track's size if it is one
+/// the driver handles, else its ECC block.
+fn ecc_packet(track: &TrackInfo, default: Geometry) -> Geometry {
+    Geometry::new(0, track.packet_size).unwrap_or(default)
 }
 
 /// Decides whether the disc can be written in packets.  `profile` is
 /// 0xffff when the drive does not answer GET CONFIGURATION (pre-MMC-3,
 /// treated as CD-RW, as the C driver did).
 pub fn decide(profile: u16, disc: &DiscInfo, track: &TrackInfo) -> Result<WriteSettings, Refusal> {
-    let random = |kind, frames| {
+    let random = |kind, geometry| {
         Ok(WriteSettings {
             kind,
-            geometry: Geometry::new(0, frames)
-                .unwrap_or(Geometry::new(0, 16).expect("16 is valid")),
+            geometry,
             block_mode: 8,
             track_mode: 5,
             program_page05: false,
@@ -170,7 +106,7 @@ pub fn decide(profile: u16, disc: &DiscInfo, track: &TrackInfo) -> Result<WriteS
                 return refuse("the CD is not rewritable", REWRITABLE);
             }
             if disc.mrw_status != 0 {
-                return random(Kind::Mrw, 32);
+                return random(Kind::Mrw, BD_CLUSTER);
             }
             if disc.status == 0 || track.blank && track.rt {
                 return refuse("the CD-RW is blank", FORMAT_CD);
@@ -193,19 +129,19 @@ pub fn decide(profile: u16, disc: &DiscInfo, track: &TrackInfo) -> Result<WriteS
             if disc.status == 0 {
                 return refuse("the DVD+RW is not formatted", FORMAT_DVD);
             }
-            return random(Kind::DvdPlusRw, ecc_packet(track, 16));
+            return random(Kind::DvdPlusRw, ecc_packet(track, DVD_ECC));
         }
         0x0012 => {
             if disc.status == 0 {
                 return refuse("the DVD-RAM is not formatted", FORMAT_DVD);
             }
-            return random(Kind::DvdRam, ecc_packet(track, 16));
+            return random(Kind::DvdRam, ecc_packet(track, DVD_ECC));
         }
         0x0043 => {
             if disc.status == 0 {
                 return refuse("the BD-RE is not formatted", FORMAT_DVD);
             }
-            return random(Kind::BdRe, ecc_packet(track, 32));
+            return random(Kind::BdRe, ecc_packet(track, BD_CLUSTER));
         }
         0x0009 | 0x0011 | 0x0015 | 0x0016 | 0x001b | 0x002b | 0x0041 | 0x0042 => {
             return refuse("the disc is write-once", REWRITABLE);
@@ -252,37 +188,6 @@ pub fn decide(profile: u16, disc: &DiscInfo, track: &TrackInfo) -> Result<WriteS
         track_mode: track.track_mode,
         program_page05: true,
     })
-}
-
-/// Programs a write parameters page (05), starting at its page code byte,
-/// for fixed-packet writing with `s`, as the C driver did.
-pub fn fill_write_params(page: &mut [u8], s: &WriteSettings) {
-    if page.len() < 14 {
-        return;
-    }
-    page[2] &= 0xf0; // write type 0: packet
-    page[3] = (page[3] & 0x10) | 0x20 | (s.track_mode & 0x0f); // no multisession, FP, track mode
-    page[4] = (page[4] & 0xf0) | (s.block_mode & 0x0f);
-    page[8] = if s.block_mode == 10 { 0x20 } else { 0x00 }; // session format
-    page[10..14].copy_from_slice(&s.geometry.frames().to_be_bytes());
-    if page.len() >= 52 {
-        page[50] = if s.block_mode == 10 { 0x08 } else { 0x20 }; // subheader byte 2
-    }
-}
-
-/// The drive's write speed in kB/s from capabilities page 2A (starting at
-/// its page code byte), where the C driver looked: the first write speed
-/// descriptor, else the current write speed, else the obsolete maximum.
-pub fn write_speed(page: &[u8]) -> Option<u32> {
-    let len = usize::from(page.get(1).copied()?);
-    let speed = if len >= 30 && be16(page, 30) > 0 {
-        be16(page, 34)
-    } else if len >= 28 {
-        be16(page, 28)
-    } else {
-        be16(page, 20)
-    };
-    (speed > 0).then_some(u32::from(speed))
 }
 
 #[cfg(test)]
@@ -372,29 +277,11 @@ mod tests {
     }
 
     #[test]
-    fn write_parameters_page() {
+    fn fixed_packets_program_page_05() {
         let s = decide(0x0a, &disc(0x1e, 0x20, 0x20), &track(0x32, 7, 32)).unwrap();
-        let mut page = [0u8; 52];
-        page[0] = 0x05;
-        page[1] = 0x32;
-        page[2] = 0x41; // BUFE + TAO
-        fill_write_params(&mut page, &s);
-        assert_eq!(&page[2..5], &[0x40, 0x27, 10]);
-        assert_eq!(page[8], 0x20);
-        assert_eq!(&page[10..14], &32u32.to_be_bytes());
-        assert_eq!(page[50], 0x08);
-    }
-
-    #[test]
-    fn speed_from_page_2a() {
-        let mut p = [0u8; 40];
-        p[1] = 38;
-        p[28..30].copy_from_slice(&1760u16.to_be_bytes());
-        assert_eq!(write_speed(&p), Some(1760));
-        p[30..32].copy_from_slice(&1u16.to_be_bytes());
-        p[34..36].copy_from_slice(&4234u16.to_be_bytes());
-        assert_eq!(write_speed(&p), Some(4234));
-        p[1] = 18;
-        assert_eq!(write_speed(&p), None);
+        let p = s.write_params().unwrap();
+        assert_eq!((p.packet_frames, p.block_mode, p.track_mode), (32, 10, 7));
+        let dvdram = decide(0x12, &disc(0x1f, 0x20, 0xff), &track(0x01, 5, 16)).unwrap();
+        assert_eq!(dvdram.write_params(), None);
     }
 }

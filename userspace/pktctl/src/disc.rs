@@ -1,8 +1,11 @@
 //! What is in the drive: the drive itself, the disc, and the decisions
 //! about it (can it be packet-written, how is it formatted).
 
-use crate::sg::{Dir, Drive, ScsiError};
-use pktcore::probe::{self, DiscInfo, TrackInfo};
+use crate::sg::{Dir, Mmc, ScsiError};
+use pktcore::mmc::{
+    self, cdb, Capabilities, DiscInfo, FormatCapacities, ModePageMut, TrackInfo, WriteParams,
+};
+use pktcore::probe;
 use serde_json::{json, Value};
 
 /// A profile's name.
@@ -29,9 +32,11 @@ pub fn profile_name(p: u16) -> &'static str {
 
 /// Everything pktctl reads about a drive and its disc.
 pub struct Facts {
-    /// INQUIRY vendor, product, revision.
+    /// INQUIRY vendor.
     pub vendor: String,
+    /// INQUIRY product.
     pub product: String,
+    /// INQUIRY revision.
     pub revision: String,
     /// Current profile (0: no disc, 0xffff: unknown).
     pub profile: u16,
@@ -52,80 +57,56 @@ pub struct Facts {
     pub speeds: (Option<u32>, Option<u32>),
 }
 
-fn be32(b: &[u8], i: usize) -> u32 {
-    u32::from_be_bytes([
-        b.get(i).copied().unwrap_or(0),
-        b.get(i + 1).copied().unwrap_or(0),
-        b.get(i + 2).copied().unwrap_or(0),
-        b.get(i + 3).copied().unwrap_or(0),
-    ])
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).trim().to_string()
 }
 
 /// Reads the drive's and the disc's facts.
-pub fn facts(d: &Drive) -> Result<Facts, ScsiError> {
-    let inq = d.read(&[0x12, 0, 0, 0, 36, 0], 36)?;
-    let (profile, profiles) = match d.read(&[0x46, 0, 0, 0, 0, 0, 0, 0, 255, 0], 255) {
-        Ok(c) => {
-            let mut list = Vec::new();
-            if c.len() > 12 && c[8] == 0 && c[9] == 0 {
-                let n = usize::from(c[11]);
-                for p in c[12..(12 + n).min(c.len())].chunks(4) {
-                    if p.len() == 4 {
-                        list.push(u16::from_be_bytes([p[0], p[1]]));
-                    }
-                }
-            }
-            (probe::current_profile(&c), list)
-        }
+pub fn facts(d: &impl Mmc) -> Result<Facts, ScsiError> {
+    let inq = d.read(&cdb::inquiry(36), 36)?;
+    let (profile, profiles) = match d.read(&cdb::get_configuration(255), 255) {
+        Ok(c) => (mmc::current_profile(&c), mmc::profiles(&c).collect()),
         Err(_) => (0xffff, Vec::new()),
     };
     let present = d
         .test_unit_ready()
         .map_or_else(|s| !s.no_medium(), |_| true);
     let (mut disc, mut track, mut capacity, mut formatted) = (None, None, None, None);
-    let mut free_blocks = None;
     if present && profile != 0 {
         disc = d
-            .read(&[0x51, 0, 0, 0, 0, 0, 0, 0, 34, 0], 34)
+            .read(&cdb::read_disc_information(), DiscInfo::LEN)
             .ok()
             .map(|b| DiscInfo::parse(&b));
-        if let Ok(b) = d.read(&[0x52, 1, 0, 0, 0, 1, 0, 0, 36, 0], 36) {
-            track = Some(TrackInfo::parse(&b));
-            free_blocks = (b.len() >= 20).then(|| be32(&b, 16));
-        }
+        track = d
+            .read(&cdb::read_track_information(1), TrackInfo::LEN)
+            .ok()
+            .map(|b| TrackInfo::parse(&b));
         capacity = d
-            .read(&[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0], 8)
+            .read(&cdb::read_capacity(), 8)
             .ok()
-            .map(|b| be32(&b, 0).wrapping_add(1));
+            .map(|b| mmc::capacity_blocks(&b));
         formatted = d
-            .read(&[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0], 255)
+            .read(&cdb::read_format_capacities(255), 255)
             .ok()
-            .map(|b| b.get(8).copied().unwrap_or(0) & 3 == 2);
+            .map(|b| FormatCapacities::new(&b).formatted());
     }
-    let speeds = match d.read(&[0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 255, 0], 255) {
-        Ok(b) if b.len() > 16 => {
-            let bd = usize::from(u16::from_be_bytes([b[6], b[7]]));
-            let p = &b[(8 + bd).min(b.len())..];
-            let r = p
-                .get(8..10)
-                .map(|s| u32::from(u16::from_be_bytes([s[0], s[1]])));
-            (r.filter(|&v| v > 0), probe::write_speed(p))
-        }
+    let speeds = match d.read(&cdb::mode_sense(Capabilities::PAGE, 255), 255) {
+        Ok(b) => match Capabilities::find(&b) {
+            Ok(caps) => (caps.read_speed(), caps.write_speed()),
+            Err(_) => (None, None),
+        },
         _ => (None, None),
     };
+    let [vendor, product, revision] = mmc::inquiry_ids(&inq);
     Ok(Facts {
-        vendor: text(&inq[8..16.min(inq.len())]),
-        product: text(inq.get(16..32).unwrap_or(&[])),
-        revision: text(inq.get(32..36).unwrap_or(&[])),
+        vendor: text(vendor),
+        product: text(product),
+        revision: text(revision),
         profile: if present { profile } else { 0 },
         profiles,
         disc,
         track,
-        free_blocks,
+        free_blocks: track.and_then(|t| t.free_blocks),
         capacity,
         formatted,
         speeds,
@@ -197,9 +178,19 @@ pub enum Step {
     /// MODE SELECT of page 05 for fixed 32-block Mode 2 packets (CD-RW).
     FixedPacketParams,
     /// BLANK (minimal when quick).
-    Blank { quick: bool },
-    /// FORMAT UNIT with one descriptor: type, parameter, sub-type.
-    Format { kind: u8, param: u32, subtype: u8 },
+    Blank {
+        /// Minimal blank (else the whole disc).
+        quick: bool,
+    },
+    /// FORMAT UNIT with one descriptor.
+    Format {
+        /// Format type.
+        kind: u8,
+        /// Type dependent parameter.
+        param: u32,
+        /// Format sub-type.
+        subtype: u8,
+    },
 }
 
 /// The FORMAT UNIT variant for a profile (None: cannot be formatted).
@@ -253,51 +244,29 @@ pub fn format_plan(profile: u16, quick: bool, mrw: bool) -> Option<Vec<Step>> {
 
 /// Blocks to format to: the formattable descriptor of `kind`, from READ
 /// FORMAT CAPACITIES.
-pub fn format_blocks(d: &Drive, kind: u8) -> Option<u32> {
-    let b = d.read(&[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0], 255).ok()?;
-    let len = usize::from(b.get(3).copied()?);
-    b.get(12..4 + len)?
-        .chunks(8)
-        .find(|c| c.len() == 8 && c[4] >> 2 == kind)
-        .map(|c| be32(c, 0))
+pub fn format_blocks(d: &impl Mmc, kind: u8) -> Option<u32> {
+    let b = d.read(&cdb::read_format_capacities(255), 255).ok()?;
+    FormatCapacities::new(&b).formattable(kind)
 }
 
 /// Sends one format step.
-pub fn send(d: &Drive, step: &Step) -> Result<(), ScsiError> {
+pub fn send(d: &impl Mmc, step: &Step) -> Result<(), ScsiError> {
     match *step {
         Step::Blank { quick } => d
-            .command(
-                &[0xa1, 0x10 | u8::from(quick), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
-                &mut [],
-                Dir::None,
-                60_000,
-            )
+            .command(&cdb::blank(quick), &mut [], Dir::None, 60_000)
             .map(|_| ()),
         Step::FixedPacketParams => {
-            let mut page = d.read(&[0x5a, 0, 0x05, 0, 0, 0, 0, 0, 255, 0], 255)?;
-            let len = (usize::from(u16::from_be_bytes([page[0], page[1]])) + 2).min(page.len());
-            let bd = usize::from(u16::from_be_bytes([page[6], page[7]]));
-            let geometry =
-                pktcore::zone::Geometry::new(0, 32).ok_or(ScsiError::Check(Default::default()))?;
-            let settings = probe::WriteSettings {
-                kind: probe::Kind::CdRw,
-                geometry,
+            let mut answer = d.read(&cdb::mode_sense(WriteParams::PAGE, 255), 255)?;
+            let mut page =
+                ModePageMut::find(&mut answer, WriteParams::PAGE).map_err(ScsiError::BadAnswer)?;
+            let params = WriteParams {
+                packet_frames: 32,
                 block_mode: 10,
                 track_mode: 7,
-                program_page05: true,
             };
-            if let Some(p) = page.get_mut(8 + bd..len) {
-                probe::fill_write_params(p, &settings);
-            }
-            page[0] = 0;
-            page[1] = 0;
-            d.command(
-                &[0x55, 0x10, 0, 0, 0, 0, 0, 0, len as u8, 0],
-                &mut page[..len],
-                Dir::Out,
-                60_000,
-            )
-            .map(|_| ())
+            params.fill(page.bytes_mut());
+            let (select, list) = page.into_select();
+            d.command(&select, list, Dir::Out, 60_000).map(|_| ())
         }
         Step::Format {
             kind,
@@ -305,13 +274,8 @@ pub fn send(d: &Drive, step: &Step) -> Result<(), ScsiError> {
             subtype,
         } => {
             let blocks = format_blocks(d, kind).unwrap_or(0);
-            let mut list = [0u8; 12];
-            list[1] = 0x02; // IMMED
-            list[3] = 8;
-            list[4..8].copy_from_slice(&blocks.to_be_bytes());
-            list[8] = (kind << 2) | (subtype & 3);
-            list[9..12].copy_from_slice(&param.to_be_bytes()[1..]);
-            d.command(&[0x04, 0x11, 0, 0, 0, 0], &mut list, Dir::Out, 60_000)
+            let mut list = mmc::format_unit_parameters(blocks, kind, subtype, param);
+            d.command(&cdb::format_unit(), &mut list, Dir::Out, 60_000)
                 .map(|_| ())
         }
     }

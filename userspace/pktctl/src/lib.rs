@@ -3,3 +3,5 @@
 //! What `pktctl` shares with the project's other userspace tools.
 
 pub mod ctrl_ioctl;
+pub mod disc;
+pub mod sg;

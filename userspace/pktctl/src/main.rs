@@ -5,14 +5,14 @@
 //! Invoked as `pktsetup` it takes udftools' pktsetup command line.
 
 mod control;
-mod disc;
 mod pktsetup;
 mod process;
-mod sg;
 mod udev;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use control::Failure;
+use pktctl::sg::Mmc;
+use pktctl::{disc, sg};
 use serde_json::json;
 use std::io::IsTerminal;
 use std::process::{Command, ExitCode};

@@ -1,5 +1,7 @@
 //! MMC commands to a drive through SG_IO, with sense decoding.
 
+pub use pktcore::mmc::Sense;
+use pktcore::mmc::{cdb, BadAnswer, Cdb};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
@@ -46,50 +48,6 @@ pub enum Dir {
     Out,
 }
 
-/// Sense key, ASC, ASCQ and the progress indication if any.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Sense {
-    /// Sense key.
-    pub key: u8,
-    /// Additional sense code.
-    pub asc: u8,
-    /// Qualifier.
-    pub ascq: u8,
-    /// Progress of a long operation, 0..=65535.
-    pub progress: Option<u16>,
-}
-
-impl Sense {
-    /// Decodes fixed or descriptor format sense data.
-    pub fn parse(b: &[u8]) -> Self {
-        let g = |i: usize| b.get(i).copied().unwrap_or(0);
-        match g(0) & 0x7f {
-            0x72 | 0x73 => Sense {
-                key: g(1) & 0xf,
-                asc: g(2),
-                ascq: g(3),
-                progress: None,
-            },
-            _ => Sense {
-                key: g(2) & 0xf,
-                asc: g(12),
-                ascq: g(13),
-                progress: (g(15) & 0x80 != 0).then(|| u16::from_be_bytes([g(16), g(17)])),
-            },
-        }
-    }
-
-    /// No disc in the drive (2/3A/xx).
-    pub fn no_medium(&self) -> bool {
-        self.key == 2 && self.asc == 0x3a
-    }
-
-    /// A long operation is running (2/04/04 format, 2/04/07 other, 2/04/08).
-    pub fn in_progress(&self) -> bool {
-        self.key == 2 && self.asc == 0x04 && matches!(self.ascq, 0x04 | 0x07 | 0x08)
-    }
-}
-
 /// A failed command.
 #[derive(Debug)]
 pub enum ScsiError {
@@ -97,6 +55,8 @@ pub enum ScsiError {
     Os(io::Error),
     /// CHECK CONDITION (or another status) with its sense.
     Check(Sense),
+    /// The drive answered, but not what was asked.
+    BadAnswer(BadAnswer),
 }
 
 impl std::fmt::Display for ScsiError {
@@ -108,6 +68,7 @@ impl std::fmt::Display for ScsiError {
                 "drive error, sense {:x}/{:02x}/{:02x}",
                 s.key, s.asc, s.ascq
             ),
+            ScsiError::BadAnswer(e) => write!(f, "unexpected answer from the drive: {}", e.reason),
         }
     }
 }
@@ -148,15 +109,54 @@ impl Drive {
         }
         Ok(())
     }
+}
 
+/// What pktctl asks of a drive: one MMC command at a time.  [`Drive`]
+/// sends it through SG_IO; the tests answer from the drive model.
+pub trait Mmc {
     /// Sends `cdb` with `buf` as data; the bytes transferred.
-    pub fn command(
+    fn command(
         &self,
-        cdb: &[u8],
+        cdb: &Cdb,
+        buf: &mut [u8],
+        dir: Dir,
+        timeout_ms: u32,
+    ) -> Result<usize, ScsiError>;
+
+    /// A command that reads up to `len` bytes.
+    fn read(&self, cdb: &Cdb, len: usize) -> Result<Vec<u8>, ScsiError> {
+        let mut buf = vec![0u8; len];
+        let n = self.command(cdb, &mut buf, Dir::In, 30_000)?;
+        buf.truncate(n.max(len.min(n)));
+        Ok(buf)
+    }
+
+    /// TEST UNIT READY: `Ok` when ready, else the sense.
+    fn test_unit_ready(&self) -> Result<(), Sense> {
+        match self.command(&cdb::test_unit_ready(), &mut [], Dir::None, 30_000) {
+            Ok(_) => Ok(()),
+            Err(ScsiError::Check(s)) => Err(s),
+            Err(ScsiError::Os(_) | ScsiError::BadAnswer(_)) => Err(Sense::default()),
+        }
+    }
+
+    /// REQUEST SENSE.
+    fn request_sense(&self) -> Sense {
+        self.read(&cdb::request_sense(18), 18)
+            .map(|b| Sense::parse(&b))
+            .unwrap_or_default()
+    }
+}
+
+impl Mmc for Drive {
+    fn command(
+        &self,
+        cdb: &Cdb,
         buf: &mut [u8],
         dir: Dir,
         timeout_ms: u32,
     ) -> Result<usize, ScsiError> {
+        let cdb = cdb.bytes();
         let mut sense = [0u8; 32];
         let mut hdr = SgIoHdr {
             interface_id: i32::from(b'S'),
@@ -206,45 +206,5 @@ impl Drive {
             )));
         }
         Ok(buf.len().saturating_sub(hdr.resid.max(0) as usize))
-    }
-
-    /// A command that reads up to `len` bytes.
-    pub fn read(&self, cdb: &[u8], len: usize) -> Result<Vec<u8>, ScsiError> {
-        let mut buf = vec![0u8; len];
-        let n = self.command(cdb, &mut buf, Dir::In, 30_000)?;
-        buf.truncate(n.max(len.min(n)));
-        Ok(buf)
-    }
-
-    /// TEST UNIT READY: `Ok` when ready, else the sense.
-    pub fn test_unit_ready(&self) -> Result<(), Sense> {
-        match self.command(&[0; 6], &mut [], Dir::None, 30_000) {
-            Ok(_) => Ok(()),
-            Err(ScsiError::Check(s)) => Err(s),
-            Err(ScsiError::Os(_)) => Err(Sense::default()),
-        }
-    }
-
-    /// REQUEST SENSE.
-    pub fn request_sense(&self) -> Sense {
-        self.read(&[0x03, 0, 0, 0, 18, 0], 18)
-            .map(|b| Sense::parse(&b))
-            .unwrap_or_default()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixed_sense_with_progress() {
-        let s = Sense::parse(&[
-            0x70, 0, 2, 0, 0, 0, 0, 10, 0, 0, 0, 0, 4, 4, 0, 0x80, 0x40, 0x00,
-        ]);
-        assert_eq!((s.key, s.asc, s.ascq, s.progress), (2, 4, 4, Some(0x4000)));
-        assert!(s.in_progress());
-        assert!(Sense::parse(&[0x70, 0, 2, 0, 0, 0, 0, 10, 0, 0, 0, 0, 0x3a, 1]).no_medium());
-        assert_eq!(Sense::parse(&[0x72, 5, 0x24, 0]).asc, 0x24);
     }
 }
