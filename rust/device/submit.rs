@@ -105,7 +105,9 @@ impl PktDevice {
             return;
         }
         if preflush {
-            q.push(Request::Barrier(None));
+            // A share of the bio: a failed flush fails the bio (the writes
+            // before it may not be durable).
+            q.push(Request::Barrier(Some(bio.share())));
         }
         let mut frame = first;
         let mut left = frames;

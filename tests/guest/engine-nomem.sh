@@ -89,8 +89,9 @@ writes() {
 	echo "  phase $phase: $errs of 20 writes failed, $hung hung"
 }
 
-# 1. The worker's allocations fail (its zones, held pieces, the drive
-#    commands it sends).
+# 1. The worker's allocations fail: those of the drive commands it sends
+#    (the engine's tables, its zones and held pieces, are allocated at
+#    write open and cannot fail here).
 inject 10
 echo 1 >/proc/$worker/make-it-fail
 writes 1 worker

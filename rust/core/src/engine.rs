@@ -31,8 +31,8 @@
 //!     when the executor had nothing to do, and none in one more tick
 //!     (a virtual machine whose host stopped it fires its timer before
 //!     the writers had their turn);
-//!   - [`Limits::max_gather_pieces`] pieces came after its first (a
-//!     steady stream elsewhere does not starve it);
+//!   - [`Limits::max_gather_pieces`] pieces came since its first, that
+//!     one included (a steady stream elsewhere does not starve it);
 //!   - more than [`Limits::max_waiting_zones`] zones wait (the oldest
 //!     goes first);
 //!   - a barrier, or the end of the session ([`Engine::write_all`]);
@@ -73,8 +73,8 @@ pub const MAX_GATHER_MS: u32 = 5000;
 /// How long the requests must pause, after packets were written, before
 /// the drive's cache is flushed unasked, ms.
 pub const QUIET_FLUSH_MS: u32 = 1000;
-/// Pieces that may come for other zones while a partly covered zone
-/// waits.
+/// Pieces, its own first included, that may come while a partly covered
+/// zone waits.
 pub const MAX_GATHER_PIECES: u32 = 2048;
 /// Partly covered zones that may wait at once.  Waiting zones hold only
 /// their pieces (a buffer is taken when a zone is written), so this can be
@@ -518,6 +518,12 @@ impl<'a, T> Engine<'a, T> {
     /// `max_waiting_zones` wait.
     pub fn write(&mut self, piece: Piece<T>, ex: &mut impl Execute<T>) {
         self.quiet_at = None;
+        if piece.hold && self.held_count >= self.held.len() {
+            // No room to hold it: the bio's other pieces (all came before
+            // it) are written now, so the flush its packet then sends at
+            // once covers them too.
+            self.write_all(ex);
+        }
         let Some(zone) = self.geometry.zone_of(piece.frame) else {
             // Before the track: the submitter checks, so only a bug here.
             let _ = ex.execute(Action::Complete(piece.request, Err(Errno::Io)));
