@@ -7,6 +7,8 @@
 # /dev/sr0.  Parameters from the kernel command line:
 #   pktparam_workload=seq1m|seqpkt|rand4k|udfcopy|untar|mixed
 #   pktparam_target=pkt|sr
+#   pktparam_trace=1 (with target=pkt): also capture the block requests
+#                    reaching the pkt device, for pkt-sim (see below)
 # Prints one line "@@PKTBENCH {json}" with the figures.  Inputs are fixed
 # (sizes, seeds) and all I/O of the raw workloads is direct and
 # synchronous, so the drive sees the same commands on every run.
@@ -14,12 +16,75 @@
 param() { sed -n "s/.*pktparam_$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 workload=$(param workload)
 target=$(param target)
+trace=$(param trace)
+[ "$target" = pkt ] || trace=
 # A failed step: say which (scripts/bench reports it), with what the drive
 # saw, for the log.
 die() {
 	echo "bench: $*"
 	echo "drive counters: $(drive_ctl 0 counters)"
 	exit 1
+}
+
+# Capture mode (pktparam_trace=1): the block_bio_queue tracepoint of the
+# pkt disk, on CLOCK_MONOTONIC (the clock jiffies tick on), from just
+# before the writing session the workload runs in starts (mount, or the
+# workload's own open) to the moment the counters are read, with markers
+# for the session start, the counters' reset and the end.  Printed after
+# the figures, gzip|base64 between @@PKTTRACE-BEGIN and -END, with a
+# header of what pkt-sim needs to replay it (scripts/capture-trace).
+# With pkttest_trace on the command line (PKTTEST_TRACE=1 for qemu-run)
+# the drive logs every command, and those after the reset are printed
+# too (@@PKTDRIVE-BEGIN/-END), to compare command by command.
+tracing=/sys/kernel/tracing
+drive_log=/run/mmc-drive/0.log
+mark() { [ -n "$trace" ] && echo "pkt-sim $1" >"$tracing/trace_marker"; }
+trace_start() {
+	[ -n "$trace" ] || return 0
+	grep -q " $tracing " /proc/mounts || mount -t tracefs tracefs "$tracing" || die "no tracefs"
+	local dev sr e
+	dev=$(cat /sys/class/block/pktcdvd*/dev) || die "no pkt disk to trace"
+	echo 0 >"$tracing/tracing_on"
+	echo mono >"$tracing/trace_clock" || die "no mono trace clock"
+	echo 16384 >"$tracing/buffer_size_kb"
+	: >"$tracing/trace"
+	echo "dev == $(( ${dev%:*} << 20 | ${dev#*:} ))" >"$tracing/events/block/block_bio_queue/filter" ||
+		die "cannot filter block_bio_queue"
+	echo 1 >"$tracing/events/block/block_bio_queue/enable" || die "no block_bio_queue event"
+	# The drive's commands as the guest saw them go and end: how long the
+	# worker was busy with each.
+	sr=$(cat /sys/class/block/sr0/dev)
+	for e in block_rq_issue block_rq_complete; do
+		echo "dev == $(( ${sr%:*} << 20 | ${sr#*:} ))" >"$tracing/events/block/$e/filter" &&
+			echo 1 >"$tracing/events/block/$e/enable" || die "no $e event"
+	done
+	echo 1 >"$tracing/tracing_on"
+	mark session
+}
+trace_print() {
+	[ -n "$trace" ] || return 0
+	echo 0 >"$tracing/tracing_on"
+	local st
+	st=$(drive_ctl 0 status)
+	echo "@@PKTTRACE-HEADER workload $workload"
+	echo "@@PKTTRACE-HEADER raw_blocks $(json_num "$st" raw_blocks)"
+	echo "@@PKTTRACE-HEADER pkt_dev $(tr : , </sys/class/block/pktcdvd*/dev)"
+	echo "@@PKTTRACE-HEADER user_bytes $user_bytes"
+	echo "@@PKTTRACE-HEADER drive_clock_at_reset_ns $clock_at_reset"
+	echo "@@PKTTRACE-HEADER sr_max_sectors_kb $(cat /sys/block/sr0/queue/max_sectors_kb)"
+	echo "@@PKTTRACE-HEADER sr_max_segments $(cat /sys/block/sr0/queue/max_segments)"
+	echo "@@PKTTRACE-HEADER pkt_max_sectors_kb $(cat /sys/class/block/pktcdvd*/queue/max_sectors_kb)"
+	echo "@@PKTTRACE-HEADER kernel $(uname -r)"
+	echo "@@PKTTRACE-HEADER lost $(cat "$tracing/per_cpu/"cpu*/stats 2>/dev/null | awk '/^overrun:/ { n += $2 } END { print n + 0 }')"
+	echo "@@PKTTRACE-BEGIN"
+	gzip -9 <"$tracing/trace" | base64
+	echo "@@PKTTRACE-END"
+	if grep -q pkttest_trace /proc/cmdline; then
+		echo "@@PKTDRIVE-BEGIN"
+		sed -n "$((drive_lines_at_reset + 1)),${drive_lines_at_end}p" "$drive_log" |
+			grep 'mmc-drive: cdb' | gzip -9 | base64
+		echo "@@PKTDRIVE-END"
+	fi
 }
 
 status=$(drive_ctl 0 status)
@@ -69,13 +134,20 @@ fi
 case "$workload" in
 udfcopy | untar)
 	mkudffs --media-type="$media" --blocksize=2048 "$node" >/dev/null || die "mkudffs failed"
+	trace_start
 	mount -t udf -o rw,noatime "$node" /mnt/disc || die "mount failed"
 	;;
+*) trace_start ;;
 esac
 
 sync
 drive_ctl 0 reset-counters >/dev/null
 [ "$target" = pkt ] && for r in /sys/class/pktcdvd/pktcdvd*/stat/reset; do echo 1 >"$r"; done
+if [ -n "$trace" ]; then
+	mark reset
+	clock_at_reset=$(json_num "$(drive_ctl 0 counters)" virtual_time_ns)
+	drive_lines_at_reset=$(wc -l <"$drive_log")
+fi
 cpu_sys() { awk '/^cpu / { print $4 + $7 + $8 }' /proc/stat; }
 sys0=$(cpu_sys)
 # Wall time from /proc/uptime (10 ms resolution; busybox date has no %N).
@@ -103,13 +175,16 @@ esac
 
 t1=$(uptime_ms)
 sys1=$(cpu_sys)
+mark end
 counters=$(drive_ctl 0 counters)
+[ -n "$trace" ] && drive_lines_at_end=$(wc -l <"$drive_log")
 gather=0
 [ "$target" = pkt ] && gather=$(cat /sys/class/pktcdvd/pktcdvd*/stat/kb_read_gather)
 hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 printf '@@PKTBENCH {"workload":"%s","target":"%s","kernel":"%s","medium":"%s","packet_bytes":%s,"user_bytes":%s,"wall_ns":%s,"sys_cpu_ticks":%s,"hz":%s,"gather_kib":%s,"rated_kBps":%s,"counters":%s}\n' \
 	"$workload" "$target" "$(uname -r)" "$kind" "$packet" "$user_bytes" $(((t1 - t0) * 1000000)) \
 	$((sys1 - sys0)) "$hz" "${gather:-0}" "${rated_kBps:-0}" "$counters"
+trace_print
 
 # Clean up as a user would; a hang here is reported as such.
 case "$workload" in udfcopy | untar) umount /mnt/disc ;; esac
