@@ -109,10 +109,9 @@ impl CdHandle {
             DataDir::Write => 2,
         };
         let len = u32::try_from(buf.len()).map_err(|_| MmcError { errno: Errno::Inval, sense })?;
-        // SAFETY: the file is open; the CDB is 12 bytes (zero past the
-        // opcode's length), as the shim copies into the packet_command;
-        // `buf` is `len` bytes the shim copies from or into; `sense` has
-        // room for 3 bytes.
+        // SAFETY: the file is open; the CDB is the 12 bytes the shim copies
+        // into the packet_command; `buf` is `len` bytes the shim copies
+        // from or into; `sense` has room for 3 bytes.
         let ret = unsafe {
             shim::pktrs_cd_mmc(
                 self.raw(),

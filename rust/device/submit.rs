@@ -109,21 +109,13 @@ impl PktDevice {
             // before it may not be durable).
             q.push(Request::Barrier(Some(bio.share())));
         }
-        let mut frame = first;
-        let mut left = frames;
-        loop {
-            // The frames up to the end of this zone: at least one, since
-            // every frame from `first` on lies in a zone.
-            let in_zone = geometry.zone_of(frame).map_or(0, |z| z + u64::from(geometry.frames()) - frame);
-            let skip = (frame - first) as u32;
-            if left <= in_zone || in_zone == 0 {
-                q.push(Request::Write(Piece { request: bio, skip, frame, frames: left as u32, hold: fua }));
+        for s in geometry.shares(first, frames) {
+            if s.last {
+                q.push(Request::Write(Piece { request: bio, skip: s.skip, frame: s.frame, frames: s.frames, hold: fua }));
                 break;
             }
             let share = bio.share();
-            q.push(Request::Write(Piece { request: share, skip, frame, frames: in_zone as u32, hold: false }));
-            frame += in_zone;
-            left -= in_zone;
+            q.push(Request::Write(Piece { request: share, skip: s.skip, frame: s.frame, frames: s.frames, hold: false }));
         }
         if fua {
             q.push(Request::Barrier(None));

@@ -24,6 +24,19 @@ pub const fn whole_frames(sector: u64, bytes: u64) -> bool {
     sector & (SECTORS_PER_FRAME - 1) == 0 && bytes & (FRAME_BYTES - 1) == 0
 }
 
+/// A write's frames within one zone ([`Geometry::shares`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZoneShare {
+    /// First frame.
+    pub frame: u64,
+    /// Frames of the write before this share's.
+    pub skip: u32,
+    /// Frames (at most one zone's).
+    pub frames: u32,
+    /// The write's last share.
+    pub last: bool,
+}
+
 /// The packet layout of a disc.
 ///
 /// # Invariants
@@ -87,6 +100,32 @@ impl Geometry {
             (Some(first), Some(last)) => Some((last - first) / self.divisor() + 1),
             _ => None,
         }
+    }
+}
+
+impl Geometry {
+    /// A write of `frames` frames from `first` cut at zone boundaries: one
+    /// share per zone it touches, in order (the submitter queues each as a
+    /// piece).  None if it starts before the track.
+    pub fn shares(&self, first: u64, frames: u64) -> impl Iterator<Item = ZoneShare> {
+        let g = *self;
+        let end = first.saturating_add(frames);
+        let mut at = first;
+        core::iter::from_fn(move || {
+            if at >= end {
+                return None;
+            }
+            let zone_end = g.zone_of(at)? + u64::from(g.frames);
+            let n = zone_end.min(end) - at;
+            let share = ZoneShare {
+                frame: at,
+                skip: (at - first) as u32,
+                frames: n as u32,
+                last: zone_end >= end,
+            };
+            at += n;
+            Some(share)
+        })
     }
 }
 
@@ -157,6 +196,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn shares_cut_a_write_at_zone_boundaries() {
+        for frames in [1u32, 3, 16, 32, 128] {
+            let g = Geometry::new(5, frames).unwrap();
+            for first in 5..5 + 2 * u64::from(frames) {
+                for len in 1..300u64 {
+                    let shares: Vec<_> = g.shares(first, len).collect();
+                    assert_eq!(shares.len() as u64, g.zones_touched(first, len).unwrap());
+                    let mut at = first;
+                    for (i, s) in shares.iter().enumerate() {
+                        assert_eq!((s.frame, u64::from(s.skip)), (at, at - first));
+                        assert!(s.frames >= 1);
+                        // Within one zone.
+                        assert_eq!(
+                            g.zone_of(s.frame),
+                            g.zone_of(s.frame + u64::from(s.frames) - 1)
+                        );
+                        assert_eq!(s.last, i + 1 == shares.len());
+                        at += u64::from(s.frames);
+                    }
+                    assert_eq!(at, first + len);
+                }
+            }
+        }
+        let g = Geometry::new(16, 32).unwrap();
+        assert_eq!(g.shares(15, 4).count(), 0);
+        assert_eq!(g.shares(16, 0).count(), 0);
     }
 
     #[test]

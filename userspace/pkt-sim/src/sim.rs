@@ -407,34 +407,18 @@ fn submit(
                 bios[id as usize].shares += 1;
                 queue.push_back(Request::Barrier(Some(id)));
             }
-            let (mut at, mut left) = (frame, u64::from(frames));
-            loop {
-                let in_zone = geometry
-                    .zone_of(at)
-                    .map_or(0, |z| z + u64::from(geometry.frames()) - at);
-                let skip = (at - frame) as u32;
-                if left <= in_zone || in_zone == 0 {
-                    let piece = Piece {
-                        request: id,
-                        skip,
-                        frame: at,
-                        frames: left as u32,
-                        hold: fua,
-                    };
-                    queue.push_back(Request::Write(piece));
-                    break;
+            for s in geometry.shares(frame, u64::from(frames)) {
+                if !s.last {
+                    bios[id as usize].shares += 1;
                 }
-                bios[id as usize].shares += 1;
                 let piece = Piece {
                     request: id,
-                    skip,
-                    frame: at,
-                    frames: in_zone as u32,
-                    hold: false,
+                    skip: s.skip,
+                    frame: s.frame,
+                    frames: s.frames,
+                    hold: fua && s.last,
                 };
                 queue.push_back(Request::Write(piece));
-                at += in_zone;
-                left -= in_zone;
             }
             if fua {
                 queue.push_back(Request::Barrier(None));
