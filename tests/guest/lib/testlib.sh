@@ -1,11 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Helpers for guest tests (bash).  A test is a script in tests/guest/ that
-# runs `set -e`-free, counts its checks and ends with `finish`, whose exit
-# code is the verdict.  Every check asserts on an observable outcome.
+# runs `set -e`-free, declares with `plan N` how many checks it runs, and
+# ends with `finish`, whose exit code is the verdict: it fails when a check
+# failed, and when fewer or more checks ran than planned (a test that
+# stopped halfway, or skipped a loop, fails).  Every check asserts on an
+# observable outcome.
 
 checks=0
 failures=0
+planned=
+
+# plan N: this test runs N checks (an arithmetic expression is fine where
+# the count depends on the kernel or the medium).  Call it once, before
+# `finish`.
+plan() {
+	case "$1" in
+	'' | *[!0-9]*) echo "FAIL - plan: '$1' is not a count"; failures=$((failures + 1)) ;;
+	*) planned=$1; echo "plan: $1 checks" ;;
+	esac
+}
 
 ok() { checks=$((checks + 1)); echo "ok   - $*"; }
 not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL - $*"; }
@@ -46,6 +60,14 @@ write_errno() {
 
 finish() {
 	echo "$checks checks, $failures failed"
+	if [ -z "$planned" ]; then
+		echo "FAIL - the test declared no plan (plan N)"
+		return 1
+	fi
+	if [ "$checks" != "$planned" ]; then
+		echo "FAIL - $checks checks ran, $planned were planned"
+		return 1
+	fi
 	[ "$failures" = 0 ] && [ "$checks" -gt 0 ]
 }
 
