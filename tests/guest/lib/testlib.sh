@@ -105,3 +105,35 @@ PKTTEST_BOOT=${PKTTEST_BOOT:-1}
 drive_state() {
 	drive_ctl "$1" status | sed -n 's/.*"state":"\([^"]*\)".*/\1/p'
 }
+
+# The debug kernel (KERNEL=debug) has kmemleak; the distribution kernels
+# do not.  KMEMLEAK_CHECKS is how many checks kmemleak_check adds (for
+# `plan`): 2 on the debug kernel, 0 elsewhere.
+PKTTEST_DEBUG=0
+grep -q 'pkttest_kernel=debug' /proc/cmdline && PKTTEST_DEBUG=1
+KMEMLEAK_CHECKS=$((PKTTEST_DEBUG * 2))
+kmemleak=/sys/kernel/debug/kmemleak
+
+# kmemleak_forget: what the boot left behind is not the test's: scan and
+# clear (only where kmemleak_check will look).
+kmemleak_forget() {
+	[ "$PKTTEST_DEBUG" = 1 ] || return 0
+	echo scan >$kmemleak 2>/dev/null
+	echo clear >$kmemleak 2>/dev/null
+}
+
+# kmemleak_check: on the debug kernel, two checks: kmemleak is there and
+# can be read, and it reports no leak.  A kmemleak that is missing, turned
+# off (it turns itself off on an internal error) or unreadable fails,
+# rather than reading as "no leaks".  Elsewhere nothing.
+kmemleak_check() {
+	[ "$PKTTEST_DEBUG" = 1 ] || { echo "(no kmemleak in this kernel: KERNEL=debug has it)"; return 0; }
+	local leaks rc
+	# kmemleak reports objects only once they are older than 5 s, after two scans.
+	sleep 6
+	echo scan >$kmemleak && echo scan >$kmemleak && leaks=$(cat $kmemleak)
+	rc=$?
+	check_eq "kmemleak scans and can be read" 0 "$rc"
+	[ -n "$leaks" ] && echo "$leaks" | head -n 60
+	if [ "$rc" = 0 ]; then check_eq "kmemleak finds nothing" "" "$leaks"; else not_ok "kmemleak finds nothing: it could not be read"; fi
+}
