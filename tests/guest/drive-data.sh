@@ -8,6 +8,7 @@
 . /tests/lib/testlib.sh
 
 if [ "$PKTTEST_BOOT" = 1 ]; then
+	plan 12
 	dd if=/dev/urandom of=/tmp/pattern bs=32k count=4 2>/dev/null
 	drive_ctl 0 reset-counters >/dev/null
 	check "write 4 x 32 KiB with O_DIRECT at block 160" \
@@ -29,6 +30,7 @@ if [ "$PKTTEST_BOOT" = 1 ]; then
 	check "store the checksum on the disc" \
 		dd if=/tmp/sum of=/dev/sr0 bs=2048 seek=1000 count=1 conv=sync oflag=direct
 else
+	plan 2
 	check "boot 2 reads the disc" dd if=/dev/sr0 of=/tmp/back bs=32k skip=10 count=4 iflag=direct
 	want=$(dd if=/dev/sr0 bs=2048 skip=1000 count=1 iflag=direct 2>/dev/null | head -c 64)
 	check_eq "the data written in boot 1 is still there" "$want" "$(sha256sum </tmp/back | cut -d' ' -f1)"

@@ -6,6 +6,7 @@
 # commands of the real eject tool move the emulated tray.
 # pkttest-drives: dvdram:65536
 . /tests/lib/testlib.sh
+plan 10
 
 # Let the block layer poll for media events, as udev configures it.
 echo 200 >/sys/module/block/parameters/events_dfl_poll_msecs

@@ -6,6 +6,7 @@
 # restricted overwrite), with the drive reporting progress as it goes.
 # pkttest-drives: cdrw-blank:65536 dvd+rw-blank:65536 dvdrw-seq:65536
 . /tests/lib/testlib.sh
+plan 12
 
 out=$(cdrwtool -d /dev/sr0 -q 2>&1); rc=$?
 echo "$out" | tail -n 15

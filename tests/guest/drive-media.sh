@@ -7,6 +7,7 @@
 # Drive 1 starts with an MRW disc, which the kernel probes once at attach.
 # pkttest-drives: dvdram:65536 cdrw-mrw:65536
 . /tests/lib/testlib.sh
+plan 43
 
 # One read of the cdrom sysctl table (drive columns: newest drive first).
 info=$(cat /proc/sys/dev/cdrom/info)

@@ -6,6 +6,7 @@
 # BD-RE.  Closing a written DVD+RW makes the kernel finalize it.
 # pkttest-drives: dvdram:131072 dvd+rw:131072 bdre:262144
 . /tests/lib/testlib.sh
+plan 23
 
 mkdir -p /mnt/disc /tmp/src
 for i in 1 2 3 4 5; do

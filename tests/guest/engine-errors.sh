@@ -12,6 +12,7 @@
 # writing where the fault was works again.
 # pkttest-drives: cdrw:65536 dvd+rw:65536
 . /tests/lib/testlib.sh
+plan 86
 
 # random FILE FRAMES: FILE with FRAMES random frames.
 random() { head -c $(($2 * 2048)) /dev/urandom >"$1"; }

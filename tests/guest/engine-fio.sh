@@ -6,6 +6,7 @@
 # in flight, each block checked after writing: zero verify errors.
 # pkttest-drives: cdrw:65536
 . /tests/lib/testlib.sh
+plan 6
 
 check "pktsetup" pktsetup disc /dev/sr0
 common="--filename=/dev/pktcdvd/disc --ioengine=libaio --direct=1 --iodepth=8 --verify=crc32c --do_verify=1 --verify_fatal=1 --blockalign=2k"

@@ -35,6 +35,13 @@ layout() {
 	echo "./c/m2 300001"
 }
 expected=$(layout | wc -l)
+# Both boots: a setup per drive.  Boot 1: six checks per drive, sync, two
+# per drive after the pause, a power cut per drive.  Boot 2: five per drive.
+if [ "$PKTTEST_BOOT" = 1 ]; then
+	plan $((${#media[@]} * (1 + 6 + 2 + 1) + 1))
+else
+	plan $((${#media[@]} * (1 + 5)))
+fi
 
 mkdir -p /mnt/d0 /mnt/d1 /mnt/d2 /mnt/d3 /mnt/d4 /mnt/d5
 for n in "${!media[@]}"; do

@@ -11,6 +11,7 @@
 # - a repeated partial write to a recently written zone reads nothing.
 # pkttest-drives: cdrw:65536 dvd+rw:65536
 . /tests/lib/testlib.sh
+plan 23
 
 check "pktsetup cd /dev/sr0 (CD-RW, 32-frame packets)" pktsetup cd /dev/sr0
 check "pktsetup dvd /dev/sr1 (DVD+RW, 16-frame packets)" pktsetup dvd /dev/sr1

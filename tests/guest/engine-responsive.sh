@@ -9,6 +9,7 @@
 # works and the data reads back.
 # pkttest-drives: dvd+rw:65536
 . /tests/lib/testlib.sh
+plan 16
 
 now() { cut -d' ' -f1 /proc/uptime; }
 # A second, or what starting a program takes on the debug kernel instead.

@@ -4,6 +4,7 @@
 # The module loads, registers /dev/pktcdvd/control and /sys/class/pktcdvd
 # as the C driver did, answers udftools' pktsetup, and unloads cleanly.
 . /tests/lib/testlib.sh
+plan 34
 
 check "modprobe pktcdvd loads the module" modprobe pktcdvd
 check "the module is listed as pktcdvd" grep -q '^pktcdvd ' /proc/modules

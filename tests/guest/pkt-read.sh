@@ -9,6 +9,7 @@
 # writers out.
 # pkttest-drives: dvdram:65536
 . /tests/lib/testlib.sh
+plan 24
 
 mkdir -p /mnt/disc /tmp/src
 for i in 1 2 3; do dd if=/dev/urandom of=/tmp/src/f$i bs=1k count=$((i * 500)) 2>/dev/null; done

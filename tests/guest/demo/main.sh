@@ -7,6 +7,7 @@
 # what the driver and the drive counted.
 # pkttest-drives: cdrw-blank:65536
 . /tests/lib/testlib.sh
+plan 1
 say() { printf '\n\033[1m>>> %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 

@@ -12,6 +12,7 @@
 # pkttest-drives: cdrw
 # pkttest-debroot: yes
 . /tests/lib/testlib.sh
+plan 20
 . /tests/lib/debroot.sh
 
 way=$(sed -n 's/.*pktparam_install=\([a-z]*\).*/\1/p' /proc/cmdline)

@@ -7,6 +7,9 @@
 # only whole, aligned packets.  Source it with MKUDFFS_ARGS set, and
 # optionally PREPARE, a command that makes the disc ready first.
 . /tests/lib/testlib.sh
+# The tree, 12 steps from setup to the last teardown, 3 on the drive's
+# counters, and PREPARE's step when there is one.
+plan $((1 + 12 + 3 + (${#PREPARE} > 0)))
 
 mkdir -p /mnt/disc /tmp/tree/a/b /tmp/tree/c
 i=0
