@@ -11,6 +11,7 @@
 # pkttest-drives: cdrw-blank:65536
 # pkttest-debroot: yes
 . /tests/lib/testlib.sh
+plan 59
 . /tests/lib/debroot.sh
 
 check "the Debian root is up (9p + overlay)" debroot_up

@@ -6,6 +6,7 @@
 # as in C, the counters and their reset, and debugfs info.
 # pkttest-drives: dvdram:65536
 . /tests/lib/testlib.sh
+plan 32
 
 modprobe pktcdvd
 c=/sys/class/pktcdvd
