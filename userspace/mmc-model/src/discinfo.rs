@@ -257,7 +257,10 @@ impl Drive {
                 desc(cd_fixed, 0x10 << 2, CD_PACKET),
                 desc(crate::media::mrw_user_blocks(raw), 0x24 << 2, 0),
             ],
+            // Full format (type 00) first: growisofs needs it to size a
+            // restricted overwrite DVD-RW.
             MediumKind::DvdRw => vec![
+                desc(raw, 0x00, 2048),
                 desc(raw, 0x10 << 2, DVD_PACKET),
                 desc(raw, 0x15 << 2, DVD_PACKET),
             ],

@@ -296,6 +296,14 @@ fn format_capacities() {
     let mut d = drive("dvdram");
     let b = ok(&mut d, &[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0]);
     assert_eq!(b[8], 0x02, "formatted");
+    // A restricted overwrite DVD-RW lists the full format (00h) first,
+    // then 10h and 15h with their 16-block packets.
+    let mut d = drive("dvdrw");
+    let b = ok(&mut d, &[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0]);
+    assert_eq!(b[3], 32);
+    assert_eq!(&b[12..20], &[0, 1, 0, 0, 0x00, 0, 8, 0]);
+    assert_eq!(&b[20..28], &[0, 1, 0, 0, 0x10 << 2, 0, 0, 16]);
+    assert_eq!(&b[28..36], &[0, 1, 0, 0, 0x15 << 2, 0, 0, 16]);
     let mut d = drive("none");
     assert_eq!(
         ok(&mut d, &[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0]),
