@@ -257,7 +257,10 @@ impl Drive {
                 desc(cd_fixed, 0x10 << 2, CD_PACKET),
                 desc(crate::media::mrw_user_blocks(raw), 0x24 << 2, 0),
             ],
+            // Full format (type 00) first: growisofs needs it to size a
+            // restricted overwrite DVD-RW.
             MediumKind::DvdRw => vec![
+                desc(raw, 0x00, 2048),
                 desc(raw, 0x10 << 2, DVD_PACKET),
                 desc(raw, 0x15 << 2, DVD_PACKET),
             ],
@@ -286,26 +289,61 @@ impl Drive {
         Ok(b)
     }
 
-    /// READ DISC STRUCTURE: DVD physical format (0x00), write protection
-    /// (0xC0) and the list of formats (0xFF).
+    /// READ DISC STRUCTURE.  DVD (media type 0): physical format (0x00,
+    /// and 0x10 from the lead-in of DVD-R/-RW), pre-recorded information
+    /// with the media ID (0x0E, DVD-R/-RW), ADIP information (0x11,
+    /// DVD+RW), write protection (0xC0) and the list (0xFF).  BD (media
+    /// type 1): disc information (0x00) and the list.
     pub(crate) fn read_disc_structure(&mut self, cdb: &[u8]) -> Result<Vec<u8>, Sense> {
         let m = self.medium_or_err()?;
         let format = u8_at(cdb, 7);
-        let dvd = !m.kind.is_cd() && m.kind != MediumKind::BdRe;
+        let bd = m.kind == MediumKind::BdRe;
+        let dvd = !m.kind.is_cd() && !bd;
+        let dash = matches!(m.kind, MediumKind::DvdR | MediumKind::DvdRw);
+        let plus = m.kind == MediumKind::DvdPlusRw;
+        let media_type = u8_at(cdb, 1) & 0x0f;
+        if media_type != u8::from(bd) || m.kind.is_cd() {
+            return Err(sense::INCOMPATIBLE_FORMAT);
+        }
+        let list: &[(u8, u16)] = if bd {
+            &[(0x00, 4 + 4096), (0xff, 4 + 8)]
+        } else if dash {
+            &[
+                (0x00, 2052),
+                (0x0e, 4 + 40),
+                (0x10, 2052),
+                (0xc0, 8),
+                (0xff, 4 + 20),
+            ]
+        } else if plus {
+            &[(0x00, 2052), (0x11, 4 + 256), (0xc0, 8), (0xff, 4 + 16)]
+        } else {
+            &[(0x00, 2052), (0xc0, 8), (0xff, 4 + 12)]
+        };
+        if !list.iter().any(|&(code, _)| code == format) {
+            return Err(sense::INVALID_FIELD_IN_CDB);
+        }
         let mut b = match format {
-            0x00 if dvd => {
-                let mut b = vec![0u8; 4 + 2048];
-                let book = match m.kind {
-                    MediumKind::DvdRam => 0x1,
-                    MediumKind::DvdR => 0x2,
-                    MediumKind::DvdRw => 0x3,
-                    _ => 0x9, // DVD+RW
-                };
-                b[4] = book << 4 | 0x2; // book type, part version
-                b[5] = 0x0f; // 120 mm, max rate not specified
-                b[6] = 0x00; // one layer
-                put24(&mut b, 9, 0x030000); // data area start
-                put24(&mut b, 13, 0x030000 + m.raw_blocks - 1); // data area end
+            0x00 if bd => bd_disc_information(&m),
+            0x00 | 0x10 if dvd => dvd_physical_format(&m),
+            0x0e => {
+                // Pre-recorded information in the lead-in: 5 fields of 8
+                // bytes, field 3 and 4 holding the manufacturer's ID.
+                let id = media_id(m.kind);
+                let mut b = vec![0u8; 4 + 40];
+                for field in 0..5u8 {
+                    b[4 + 8 * usize::from(field)] = field + 1;
+                }
+                b[4 + 17..4 + 23].copy_from_slice(&id[..6]);
+                b[4 + 25..4 + 31].copy_from_slice(&id[6..12]);
+                b
+            }
+            0x11 => {
+                // ADIP information: the disc's own physical format info,
+                // with the manufacturer (8 bytes) and media type ID (3).
+                let mut b = vec![0u8; 4 + 256];
+                b[4..4 + 17].copy_from_slice(&dvd_physical_format(&m)[4..4 + 17]);
+                write_plus_media_id(&mut b);
                 b
             }
             0xc0 => {
@@ -313,19 +351,93 @@ impl Drive {
                 b[4] = u8::from(m.write_protected) << 2;
                 b
             }
-            0xff => {
+            _ => {
                 let mut b = vec![0u8; 4];
-                for (code, len) in [(0x00u8, 2052u16), (0xc0, 8), (0xff, 12)] {
+                for &(code, len) in list {
                     let mut d = [code, 0x40, 0, 0];
                     put16(&mut d, 2, len);
                     b.extend_from_slice(&d);
                 }
                 b
             }
-            _ => return Err(sense::INVALID_FIELD_IN_CDB),
         };
         let len = b.len() as u16 - 2;
         put16(&mut b, 0, len);
         Ok(b)
     }
+}
+
+/// The manufacturer's media ID, as a real disc of the kind carries it:
+/// DVD-R/-RW 12 bytes (two 6-byte halves of the pre-recorded info), DVD+RW
+/// 8 + 3 bytes, BD 6 + 3 bytes.
+pub(crate) fn media_id(kind: MediumKind) -> &'static [u8; 12] {
+    match kind {
+        MediumKind::DvdR => b"MCC 02RG20  ",
+        MediumKind::DvdRw => b"MKM   A03   ",
+        MediumKind::DvdPlusRw => b"RICOHJPNW11 ",
+        MediumKind::BdRe => b"VERBATIMe   ",
+        MediumKind::DvdRam => b"MATSHITA    ",
+        _ => b"            ",
+    }
+}
+
+/// DVD+RW media ID at bytes 23..31 (manufacturer) and 31..34 (type) of a
+/// physical format or ADIP structure, with its product revision.
+fn write_plus_media_id(b: &mut [u8]) {
+    let id = media_id(MediumKind::DvdPlusRw);
+    b[4 + 19..4 + 27].copy_from_slice(&id[..8]);
+    b[4 + 27..4 + 30].copy_from_slice(&id[8..11]);
+    b[4 + 30] = 1; // product revision
+}
+
+/// DVD physical format information (format 0x00): book type and part
+/// version, disc size, layers, data area.
+fn dvd_physical_format(m: &Medium) -> Vec<u8> {
+    let mut b = vec![0u8; 4 + 2048];
+    // Book type (high nibble) and part version, as the discs carry them.
+    b[4] = match m.kind {
+        MediumKind::DvdRam => 0x16, // DVD-RAM 2.1
+        MediumKind::DvdR => 0x25,   // DVD-R for General 2.0
+        MediumKind::DvdRw => 0x32,  // DVD-RW 1.1
+        _ => 0x92,                  // DVD+RW 1.2
+    };
+    b[5] = 0x0f; // 120 mm, max rate not specified
+                 // One layer, layer type: recordable (DVD-R) or rewritable.
+    b[6] = if m.kind == MediumKind::DvdR {
+        0x02
+    } else {
+        0x04
+    };
+    let start = if m.kind == MediumKind::DvdRam {
+        0x031000
+    } else {
+        0x030000
+    };
+    put24(&mut b, 9, start); // data area start
+    put24(&mut b, 13, start + m.raw_blocks - 1); // data area end
+    if m.kind == MediumKind::DvdPlusRw {
+        write_plus_media_id(&mut b);
+    }
+    b
+}
+
+/// BD disc information (BD format 0x00): one 112-byte DI unit with the
+/// disc type, the layer and the media ID.
+fn bd_disc_information(m: &Medium) -> Vec<u8> {
+    let mut b = vec![0u8; 4 + 4096];
+    let di = &mut b[4..4 + 112];
+    di[0..2].copy_from_slice(b"DI");
+    di[2] = 1; // DI format version
+    di[3] = 0x08; // one DI unit in the block
+    di[6] = 112; // bytes in use
+    di[8..11].copy_from_slice(b"BDW"); // disc type identifier: BD-RE
+    di[11] = 0x02; // 120 mm, class 0, version 2
+    di[12] = 0x11; // one layer, layer 0
+    di[13] = 0x10; // 25 GB per layer
+    put32(di, 16, m.raw_blocks); // last user data address (approximate)
+    let id = media_id(m.kind);
+    di[100..106].copy_from_slice(&id[..6]);
+    di[106..109].copy_from_slice(&id[6..9]);
+    di[111] = 1; // product revision
+    b
 }

@@ -109,7 +109,7 @@ impl Drive {
         }
         let end = u64::from(lba) + u64::from(count);
         match m.state {
-            MediumState::Blank | MediumState::Appendable { .. } if m.kind.is_write_once() => {
+            _ if m.records_sequentially() => {
                 let next = match m.state {
                     MediumState::Appendable { next } => next,
                     _ => 0,
@@ -192,14 +192,9 @@ impl Drive {
                 .map_err(|_| sense::WRITE_ERROR)?;
         }
         if let Some(medium) = self.medium.as_mut() {
-            match medium.state {
-                MediumState::Blank | MediumState::Appendable { .. }
-                    if medium.kind.is_write_once() =>
-                {
-                    medium.state = MediumState::Appendable { next: lba + count };
-                    self.medium_changed = true;
-                }
-                _ => {}
+            if medium.records_sequentially() {
+                medium.state = MediumState::Appendable { next: lba + count };
+                self.medium_changed = true;
             }
             if medium.kind == MediumKind::DvdPlusRw && !medium.dirty {
                 medium.dirty = true;

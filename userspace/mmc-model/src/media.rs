@@ -159,6 +159,19 @@ impl Medium {
         }
     }
 
+    /// Whether the disc is recorded sequentially, at its next writable
+    /// address: write-once media, and blank or appendable CD-RW (track at
+    /// once) and DVD-RW (incremental sequential).
+    pub fn records_sequentially(&self) -> bool {
+        matches!(
+            self.state,
+            MediumState::Blank | MediumState::Appendable { .. }
+        ) && matches!(
+            self.kind,
+            MediumKind::CdR | MediumKind::DvdR | MediumKind::CdRw | MediumKind::DvdRw
+        )
+    }
+
     /// Whether a formatted state allows overwriting any block.
     pub fn is_overwritable(&self) -> bool {
         matches!(

@@ -296,6 +296,14 @@ fn format_capacities() {
     let mut d = drive("dvdram");
     let b = ok(&mut d, &[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0]);
     assert_eq!(b[8], 0x02, "formatted");
+    // A restricted overwrite DVD-RW lists the full format (00h) first,
+    // then 10h and 15h with their 16-block packets.
+    let mut d = drive("dvdrw");
+    let b = ok(&mut d, &[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0]);
+    assert_eq!(b[3], 32);
+    assert_eq!(&b[12..20], &[0, 1, 0, 0, 0x00, 0, 8, 0]);
+    assert_eq!(&b[20..28], &[0, 1, 0, 0, 0x10 << 2, 0, 0, 16]);
+    assert_eq!(&b[28..36], &[0, 1, 0, 0, 0x15 << 2, 0, 0, 16]);
     let mut d = drive("none");
     assert_eq!(
         ok(&mut d, &[0x23, 0, 0, 0, 0, 0, 0, 0, 255, 0]),
@@ -570,4 +578,222 @@ fn a_slow_fault_for_the_next_commands_only() {
     d.control("fault clear").unwrap();
     assert_eq!(d.execute(&[0; 6], &[]).real_delay_ms, 0);
     assert!(d.control("fault slow 40 times").is_err());
+}
+
+/// READ DISC STRUCTURE for `format` on media type `media_type` (0 DVD, 1 BD).
+fn disc_structure(media_type: u8, format: u8, len: u16) -> Vec<u8> {
+    let [hi, lo] = len.to_be_bytes();
+    vec![0xad, media_type, 0, 0, 0, 0, 0, format, hi, lo, 0, 0]
+}
+
+#[test]
+fn dvd_physical_format_has_the_book_type_of_each_medium() {
+    for (preset, book, layer_type, start) in [
+        ("dvd+rw", 0x92, 0x04, 0x030000u32),
+        ("dvdrw", 0x32, 0x04, 0x030000),
+        ("dvdrw-seq", 0x32, 0x04, 0x030000),
+        ("dvdr", 0x25, 0x02, 0x030000),
+        ("dvdram", 0x16, 0x04, 0x031000),
+    ] {
+        let mut d = drive(preset);
+        let b = ok(&mut d, &disc_structure(0, 0x00, 2052));
+        assert_eq!(b.len(), 2052, "{preset}");
+        assert_eq!(&b[0..2], &2050u16.to_be_bytes(), "{preset}: length");
+        assert_eq!(b[4], book, "{preset}: book type and part version");
+        assert_eq!(b[5], 0x0f, "{preset}: 120 mm");
+        assert_eq!(b[6], layer_type, "{preset}: one layer, its type");
+        assert_eq!(&b[8..12], &start.to_be_bytes(), "{preset}: data area start");
+        assert_eq!(
+            &b[12..16],
+            &(start + BLOCKS - 1).to_be_bytes(),
+            "{preset}: data area end"
+        );
+    }
+    // Not a DVD: CD media, and DVD structures asked of a BD.
+    let mut d = drive("cdrw");
+    assert_eq!(
+        fails(&mut d, &disc_structure(0, 0x00, 2052), &[]),
+        sense::INCOMPATIBLE_FORMAT
+    );
+    let mut d = drive("bdre");
+    assert_eq!(
+        fails(&mut d, &disc_structure(0, 0x00, 2052), &[]),
+        sense::INCOMPATIBLE_FORMAT
+    );
+}
+
+#[test]
+fn dvd_plus_rw_adip_and_physical_format_carry_its_media_id() {
+    let mut d = drive("dvd+rw");
+    let list = ok(&mut d, &disc_structure(0, 0xff, 64));
+    let codes: Vec<u8> = list[4..].chunks(4).map(|e| e[0]).collect();
+    assert_eq!(codes, [0x00, 0x11, 0xc0, 0xff]);
+    assert_eq!(&list[8..12], &[0x11, 0x40, 1, 4], "ADIP: 4 + 256 bytes");
+    let adip = ok(&mut d, &disc_structure(0, 0x11, 260));
+    assert_eq!(adip.len(), 260);
+    assert_eq!(&adip[0..2], &258u16.to_be_bytes());
+    assert_eq!(adip[4], 0x92, "book type DVD+RW");
+    // dvd+rw-mediainfo prints bytes 23..31 and 31..34 as "Media ID".
+    assert_eq!(&adip[23..31], b"RICOHJPN");
+    assert_eq!(&adip[31..34], b"W11");
+    let phys = ok(&mut d, &disc_structure(0, 0x00, 36));
+    assert_eq!(&phys[23..34], b"RICOHJPNW11");
+    // DVD-R structures are not there.
+    assert_eq!(
+        fails(&mut d, &disc_structure(0, 0x0e, 44), &[]),
+        sense::INVALID_FIELD_IN_CDB
+    );
+}
+
+#[test]
+fn dvd_dash_pre_recorded_information_carries_the_media_id() {
+    for (preset, id, book) in [
+        ("dvdrw-seq", b"MKM   A03   ", 0x32),
+        ("dvdr", b"MCC 02RG20  ", 0x25),
+    ] {
+        let mut d = drive(preset);
+        let list = ok(&mut d, &disc_structure(0, 0xff, 64));
+        let codes: Vec<u8> = list[4..].chunks(4).map(|e| e[0]).collect();
+        assert_eq!(codes, [0x00, 0x0e, 0x10, 0xc0, 0xff], "{preset}");
+        let b = ok(&mut d, &disc_structure(0, 0x0e, 44));
+        assert_eq!(b.len(), 44);
+        assert_eq!(&b[0..2], &42u16.to_be_bytes());
+        let fields: Vec<u8> = b[4..].chunks(8).map(|f| f[0]).collect();
+        assert_eq!(fields, [1, 2, 3, 4, 5], "{preset}: field IDs");
+        // Fields 3 and 4 hold the manufacturer ID, 6 bytes each.
+        assert_eq!(&b[21..27], &id[..6], "{preset}");
+        assert_eq!(&b[29..35], &id[6..], "{preset}");
+        // The lead-in's physical format (DVD-R/-RW only).
+        assert_eq!(ok(&mut d, &disc_structure(0, 0x10, 36))[4], book);
+    }
+    let mut d = drive("dvd+rw");
+    assert_eq!(
+        fails(&mut d, &disc_structure(0, 0x10, 36), &[]),
+        sense::INVALID_FIELD_IN_CDB
+    );
+}
+
+#[test]
+fn bd_disc_information_carries_the_disc_type_and_media_id() {
+    let mut d = drive("bdre");
+    let list = ok(&mut d, &disc_structure(1, 0xff, 64));
+    let codes: Vec<u8> = list[4..].chunks(4).map(|e| e[0]).collect();
+    assert_eq!(codes, [0x00, 0xff]);
+    let b = ok(&mut d, &disc_structure(1, 0x00, 4100));
+    assert_eq!(b.len(), 4100);
+    assert_eq!(&b[0..2], &4098u16.to_be_bytes());
+    assert_eq!(&b[4..6], b"DI");
+    assert_eq!(&b[12..15], b"BDW", "disc type: BD-RE");
+    // dvd+rw-mediainfo prints DI bytes 100..106 and 106..109.
+    assert_eq!(&b[104..110], b"VERBAT");
+    assert_eq!(&b[110..113], b"IMe");
+    // A BD's structures need media type 1.
+    let mut d = drive("dvdram");
+    assert_eq!(
+        fails(&mut d, &disc_structure(1, 0x00, 4100), &[]),
+        sense::INCOMPATIBLE_FORMAT
+    );
+}
+
+/// MODE SELECT (10) of a write parameters page 05 with `write_type` and
+/// `block_type`.
+fn select_write_type(d: &mut Drive, write_type: u8, block_type: u8) {
+    let mut data = vec![0u8; 8];
+    let mut page = vec![0x05, 0x32];
+    page.extend_from_slice(&[0u8; 0x32]);
+    page[2] = write_type;
+    page[3] = 0x04; // track mode: data
+    page[4] = block_type;
+    data.extend_from_slice(&page);
+    let len = data.len() as u16;
+    let [hi, lo] = len.to_be_bytes();
+    let c = d.execute(&[0x55, 0x10, 0, 0, 0, 0, 0, hi, lo, 0], &data);
+    assert_eq!(c.status, Status::Good, "{:?}", c.sense);
+}
+
+#[test]
+fn blank_dvd_rw_is_recorded_incrementally_at_its_next_writable_address() {
+    let mut d = drive("dvdrw-seq");
+    select_write_type(&mut d, 0x00, 8); // incremental, Mode 1
+    let t = ok(&mut d, &[0x52, 1, 0, 0, 0, 1, 0, 0, 48, 0]);
+    assert_eq!(t[7] & 1, 1, "NWA valid");
+    assert_eq!(&t[12..16], &0u32.to_be_bytes(), "NWA of a blank disc");
+    ok(&mut d, &[0x53, 0, 0, 0, 0, 0, 0, 0, 0x40, 0]); // RESERVE TRACK
+    assert_eq!(
+        d.execute(&write10(0, 16), &[7u8; 16 * 2048]).status,
+        Status::Good
+    );
+    assert_eq!(
+        d.execute(&write10(16, 32), &[8u8; 32 * 2048]).status,
+        Status::Good
+    );
+    // Only at the next writable address.
+    assert_eq!(
+        fails(&mut d, &write10(0, 16), &[9u8; 16 * 2048]),
+        sense::INVALID_WRITE_ADDRESS
+    );
+    assert_eq!(
+        fails(&mut d, &write10(64, 16), &[9u8; 16 * 2048]),
+        sense::INVALID_WRITE_ADDRESS
+    );
+    let t = ok(&mut d, &[0x52, 1, 0, 0, 0, 1, 0, 0, 48, 0]);
+    assert_eq!(&t[12..16], &48u32.to_be_bytes(), "NWA after 48 blocks");
+    assert_eq!(&t[28..32], &47u32.to_be_bytes(), "last recorded address");
+    assert_eq!(&t[16..20], &(BLOCKS - 48).to_be_bytes(), "free blocks");
+    ok(&mut d, &[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    ok(&mut d, &[0x5b, 0, 1, 0, 0, 1, 0, 0, 0, 0]); // CLOSE TRACK 1
+    ok(&mut d, &[0x5b, 0, 2, 0, 0, 0, 0, 0, 0, 0]); // CLOSE SESSION
+                                                    // Still a sequential DVD-RW, now holding 48 readable blocks.
+    assert_eq!(ok(&mut d, &[0x46, 0, 0, 0, 0, 0, 0, 0, 8, 0])[7], 0x14);
+    assert_eq!(
+        ok(&mut d, &[0x25, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+        [0, 0, 0, 47, 0, 0, 8, 0]
+    );
+    let data = ok(&mut d, &read10(16, 32));
+    assert!(data.iter().all(|&b| b == 8));
+    assert_eq!(ok(&mut d, &read10(0, 1))[..2048], [7u8; 2048]);
+    let toc = ok(&mut d, &[0x43, 0, 0, 0, 0, 0, 0, 0, 20, 0]);
+    assert_eq!(
+        &toc[16..20],
+        &48u32.to_be_bytes(),
+        "lead-out after the track"
+    );
+    // BLANK makes it blank again.
+    ok(&mut d, &[0xa1, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(
+        d.execute(&write10(0, 16), &[1u8; 16 * 2048]).status,
+        Status::Good
+    );
+}
+
+#[test]
+fn blank_cd_rw_takes_a_track_at_once_then_has_a_toc() {
+    let mut d = drive("cdrw-blank");
+    select_write_type(&mut d, 0x01, 8); // TAO, Mode 1
+    let t = ok(&mut d, &[0x52, 1, 0, 0, 0, 0xff, 0, 0, 32, 0]);
+    assert_eq!(
+        &t[12..16],
+        &0u32.to_be_bytes(),
+        "NWA of the invisible track"
+    );
+    assert_eq!(
+        d.execute(&write10(0, 27), &[5u8; 27 * 2048]).status,
+        Status::Good
+    );
+    assert_eq!(
+        fails(&mut d, &write10(30, 1), &[5u8; 2048]),
+        sense::INVALID_WRITE_ADDRESS
+    );
+    ok(&mut d, &[0x35, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    ok(&mut d, &[0x5b, 0, 1, 0, 0, 1, 0, 0, 0, 0]);
+    ok(&mut d, &[0x5b, 0, 2, 0, 0, 0, 0, 0, 0, 0]);
+    let toc = ok(&mut d, &[0x43, 0, 0, 0, 0, 0, 0, 0, 20, 0]);
+    assert_eq!(&toc[0..4], &[0, 18, 1, 1]);
+    assert_eq!(&toc[4..12], &[0, 0x14, 1, 0, 0, 0, 0, 0], "track 1 at 0");
+    assert_eq!(
+        &toc[12..20],
+        &[0, 0x14, 0xaa, 0, 0, 0, 0, 27],
+        "lead-out at 27"
+    );
+    assert_eq!(ok(&mut d, &read10(26, 1))[..2048], [5u8; 2048]);
 }
