@@ -8,6 +8,9 @@
 # for a bad pointer.  Eight mappings work; the ninth gets EBUSY.
 # pkttest-drives: dvdram:4096 dvdram:4096 dvdram:4096 dvdram:4096 dvdram:4096 dvdram:4096 dvdram:4096 dvdram:4096
 . /tests/lib/testlib.sh
+plan 28
+# outcome COMMAND...: its exit status and output, for checks of both.
+outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 
 modprobe pktcdvd
 devnum() { echo "$(( 0x$(stat -c %t "$1") )):$(( 0x$(stat -c %T "$1") ))"; }
@@ -45,7 +48,7 @@ check_eq "TEARDOWN while the pkt device is open: EBUSY" "errno=EBUSY" "$(pkt-ioc
 exec 3<&-
 check "TEARDOWN once it is closed" pkt-ioctl teardown "$major:0"
 for i in 1 2 3 4 5 6; do pkt-ioctl teardown "$major:$i" >/dev/null; done
-check_eq "all unmapped" "" "$(pktsetup -s)"
+check_eq "all unmapped" "exit 0: " "$(outcome pktsetup -s)"
 check "the module unloads" rmmod pktcdvd
 losetup -d "$loop"
 finish

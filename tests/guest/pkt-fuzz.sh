@@ -11,12 +11,16 @@
 # on the kernel command line (qemu-run --param) change the run.
 # pkttest-drives: dvdram:65536 cdrw:65536
 . /tests/lib/testlib.sh
+plan $((27 + KMEMLEAK_CHECKS))
+# outcome COMMAND...: its exit status and output, for checks of both.
+outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 
 param() { sed -n "s/.*pktparam_$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 seed=$(param seed); seed=${seed:-20261122}
 ops=$(param fuzz_ops); ops=${ops:-2500}
 procs=4
 
+kmemleak_forget
 modprobe pktcdvd
 devnum() { echo "$(( 0x$(stat -c %t "$1") )):$(( 0x$(stat -c %T "$1") ))"; }
 sr0=$(devnum /dev/sr0) sr1=$(devnum /dev/sr1)
@@ -54,7 +58,7 @@ drive_ctl 0 insert >/dev/null 2>&1
 drive_ctl 1 insert >/dev/null 2>&1
 major=$(awk '$2 == "pktcdvd" { print $1 }' /proc/devices)
 for i in 0 1 2 3 4 5 6 7; do pkt-ioctl teardown "$major:$i" >/dev/null; done
-check_eq "no mapping left" "" "$(pktsetup -s)"
+check_eq "no mapping left" "exit 0: " "$(outcome pktsetup -s)"
 for n in 0 1; do
 	check "drive $n: set up again" pktsetup keep$n /dev/sr$n
 	check_eq "drive $n: the frames the fuzzer never wrote are intact" "$(sha256sum </tmp/keep$n)" \
@@ -65,8 +69,5 @@ for n in 0 1; do
 	check "drive $n: tear down" pktsetup -d keep$n
 done
 check "unload" rmmod pktcdvd
-if [ -w /sys/kernel/debug/kmemleak ]; then
-	echo scan >/sys/kernel/debug/kmemleak; echo scan >/sys/kernel/debug/kmemleak
-	check_eq "kmemleak finds nothing" "" "$(cat /sys/kernel/debug/kmemleak)"
-fi
+kmemleak_check
 finish

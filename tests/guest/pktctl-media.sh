@@ -7,6 +7,9 @@
 # mount --mkfs, a file copy and umount --eject, and reads back intact.
 # pkttest-drives: dvdrw-seq:65536 bdre-blank:65536 cdrw-blank:65536 dvd+rw-blank:65536
 . /tests/lib/testlib.sh
+plan $((3 * 11 + 7))
+# outcome COMMAND...: its exit status and output, for checks of both.
+outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 mkdir -p /mnt/cd
 for i in $(seq 1 12); do head -c $((i * 7919)) /dev/urandom >/tmp/f$i; done
 (cd /tmp && sha256sum f*) >/tmp/sums
@@ -26,7 +29,7 @@ format_and_use() {
 	check "$what: mount --mkfs" pktctl mount "$dev" /mnt/cd --mkfs
 	cp /tmp/f* /mnt/cd/
 	check "$what: umount --eject" pktctl umount /mnt/cd --eject
-	check_eq "$what: no mapping left behind" "" "$(pktctl status)"
+	check_eq "$what: no mapping left behind" "exit 0: " "$(outcome pktctl status)"
 	eject -t "$dev"
 	check "$what: mount again" pktctl mount "$dev" /mnt/cd
 	check "$what: every file reads back" sh -c "cd /mnt/cd && sha256sum -c /tmp/sums >/dev/null"
@@ -36,8 +39,9 @@ format_and_use() {
 format_and_use 0 "DVD-RW" "DVD-RW (restricted overwrite)" --quick
 format_and_use 1 "BD-RE" "BD-RE"
 format_and_use 2 "CD-RW (MRW)" "CD-RW" --mrw
-check "CD-RW (MRW): info reports the MRW format" \
-	grep -qi "mrw" <<<"$(pktctl info /dev/sr2)"
+out=$(pktctl info /dev/sr2); rc=$?
+check_eq "CD-RW (MRW): info succeeds" 0 "$rc"
+check "CD-RW (MRW): info reports the MRW format, formatted" grep -qx "         MRW: formatted" <<<"$out"
 
 # Ctrl-C during a format: pktctl stops waiting, says what state the drive
 # is in and exits non-zero; the drive finishes on its own.

@@ -7,6 +7,10 @@
 # a non-zero exit for every error case.
 # pkttest-drives: cdrw-blank:65536 dvd+rw-blank:65536 cdr:65536 dvdram:65536
 . /tests/lib/testlib.sh
+plan 58
+# outcome COMMAND...: its exit status and output, for checks of both.
+outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
+devnum() { echo "$(( 0x$(stat -c %t "$1") )):$(( 0x$(stat -c %T "$1") ))"; }
 mkdir -p /mnt/cd /mnt/auto /media/user/disc /tmp/bin
 
 out=$(pktctl info /dev/sr0)
@@ -37,7 +41,7 @@ check_eq "mount --mkfs the CD-RW" 0 "$rc"
 check "it is mounted read-write" grep -q " /mnt/cd udf rw,noatime" /proc/mounts
 cp /tmp/f* /mnt/cd/
 check "umount --eject" pktctl umount /mnt/cd --eject
-check_eq "no mapping left behind" "" "$(pktctl status)"
+check_eq "no mapping left behind" "exit 0: " "$(outcome pktctl status)"
 check "the disc was ejected" grep -q '"tray_open":true' <<<"$(drive_ctl 0 status)"
 eject -t /dev/sr0
 check "mount again (UDF found: no --mkfs needed)" pktctl mount /dev/sr0 /mnt/cd
@@ -59,10 +63,26 @@ check "pktsetup -d cdrw" compat -d cdrw
 check_fails "the named node is gone" test -e /dev/pktcdvd/cdrw
 check "pktsetup 11:0" compat 11:0
 check "pktsetup -d 11:0 (the drive: ENXIO fallback)" compat -d 11:0
-check_eq "no mapping" "" "$(compat -s)"
+check_eq "no mapping" "exit 0: " "$(outcome compat -s)"
 check_fails "pktsetup -d of nothing fails" compat -d 11:0
 check "pktsetup -i -d of nothing is ignored" compat -i -d 11:0
 check_fails "pktsetup with bad arguments fails" compat -x
+
+# pktctl's own setup and teardown: the mapping, its node, data through it,
+# and nothing left once it is torn down.
+sr3=$(devnum /dev/sr3)
+check_eq "pktctl setup ram /dev/sr3" "exit 0: /dev/pktcdvd/ram ($major:0) maps /dev/sr3" "$(outcome pktctl setup ram /dev/sr3)"
+check_eq "device_map lists the mapping" "exit 0: pktcdvd0 $major:0 $sr3" "$(outcome cat /sys/class/pktcdvd/device_map)"
+check_eq "/dev/pktcdvd/ram is the pkt device" "block special file $major:0" "$(stat -c %F /dev/pktcdvd/ram) $(devnum /dev/pktcdvd/ram)"
+head -c $((4 * 65536)) /dev/urandom >/tmp/ram
+check "a write through /dev/pktcdvd/ram" dd if=/tmp/ram of=/dev/pktcdvd/ram bs=64k seek=3 oflag=direct conv=notrunc,fsync status=none
+check_eq "reads back through it" "$(sha256sum </tmp/ram)" "$(dd if=/dev/pktcdvd/ram bs=64k skip=3 count=4 iflag=direct status=none | sha256sum)"
+check_eq "and through the drive: it is on the disc" "$(sha256sum </tmp/ram)" "$(dd if=/dev/sr3 bs=64k skip=3 count=4 iflag=direct status=none | sha256sum)"
+check_eq "pktctl teardown ram" "exit 0: ram: mapping removed" "$(outcome pktctl teardown ram)"
+check_eq "device_map is empty" "exit 0: " "$(outcome cat /sys/class/pktcdvd/device_map)"
+check_fails "the named node is gone" test -e /dev/pktcdvd/ram
+check_fails "the block node is gone" test -e /dev/pktcdvd/pktcdvd0
+check_eq "pktctl status lists nothing" "exit 0: " "$(outcome pktctl status)"
 
 # Errors: a message that says what happened and what to do, exit 1.
 err() { local want=$1; shift; out=$("$@" 2>&1); rc=$?; echo "  $*: $out"; [ $rc -ne 0 ] && grep -q "$want" <<<"$out"; }

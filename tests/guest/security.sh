@@ -8,9 +8,12 @@
 # kernel log lines) holds a kernel address or stray bytes.
 # pkttest-drives: dvdram:65536
 . /tests/lib/testlib.sh
+plan 37
 
 user() { setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all "$@"; }
 nocap() { setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin "$@"; }
+# outcome COMMAND...: its exit status and output, for checks of both.
+outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 
 modprobe pktcdvd
 sr=$(( 0x$(stat -c %t /dev/sr0) )):$(( 0x$(stat -c %T /dev/sr0) ))
@@ -20,7 +23,7 @@ check_eq "root without CAP_SYS_ADMIN: SETUP is refused (EPERM)" "errno=EPERM" "$
 
 c=/sys/class/pktcdvd
 check_eq "root without CAP_SYS_ADMIN: sysfs add is refused (EPERM)" EPERM "$(nocap bash -c ". /tests/lib/testlib.sh; write_errno $c/add $sr")"
-check_eq "no mapping was made" "" "$(cat $c/device_map)"
+check_eq "no mapping was made" "exit 0: " "$(outcome cat $c/device_map)"
 check "pktsetup (with CAP_SYS_ADMIN)" pktsetup sec /dev/sr0
 major=$(awk '$2 == "pktcdvd" { print $1 }' /proc/devices)
 d=$c/pktcdvd0
@@ -37,10 +40,20 @@ done
 for f in $d/write_queue/congestion_on $d/write_queue/congestion_off; do
 	check_eq "$f: only root may write it" "644 0" "$(stat -c '%a %u' $f)"
 done
-for n in /dev/pktcdvd/sec /dev/pktcdvd0; do
-	[ -e $n ] || continue
-	check "$n: no access for others" test "$(( 0$(stat -L -c %a $n) & 7 ))" = 0
-done
+check_eq "$c/device_map: read-only, root's" "444 0" "$(stat -c '%a %u' $c/device_map)"
+# The driver's block node (devtmpfs names it from the disk's devnode:
+# pktcdvd/pktcdvdN), and the named node udftools' pktsetup makes for it.
+check_eq "/dev/pktcdvd/pktcdvd0: the driver's block node, root's, mode 0600" "block special file 600 0 0 $major:0" \
+	"$(stat -c '%F %a %u %g' /dev/pktcdvd/pktcdvd0) $(( 0x$(stat -c %t /dev/pktcdvd/pktcdvd0) )):$(( 0x$(stat -c %T /dev/pktcdvd/pktcdvd0) ))"
+check_eq "/dev/pktcdvd/sec: the named node, root's, mode 0640" "block special file 640 0 0 $major:0" \
+	"$(stat -c '%F %a %u %g' /dev/pktcdvd/sec) $(( 0x$(stat -c %t /dev/pktcdvd/sec) )):$(( 0x$(stat -c %T /dev/pktcdvd/sec) ))"
+check_eq "a user cannot open the block node" EACCES "$(user sh -c 'exec 3</dev/pktcdvd/pktcdvd0' 2>&1 | grep -q 'Permission denied' && echo EACCES)"
+# debugfs itself is root's (0700), so a user is kept out whatever the
+# driver's own modes; these are the driver's.
+g=/sys/kernel/debug/pktcdvd
+check_eq "$g: the driver's debugfs directory, root's, 0755" "directory 755 0 0" "$(stat -c '%F %a %u %g' $g)"
+check_eq "$g/pktcdvd0: 0755" "directory 755 0 0" "$(stat -c '%F %a %u %g' $g/pktcdvd0)"
+check_eq "$g/pktcdvd0/info: read-only, root's, 0444" "444 0 0" "$(stat -c '%a %u %g' $g/pktcdvd0/info)"
 check_eq "a user cannot read the debugfs info" EACCES "$(user sh -c 'cat /sys/kernel/debug/pktcdvd/pktcdvd0/info >/dev/null 2>&1 && echo OK || echo EACCES')"
 
 # The control ioctl's copy-back: a struct prefilled with 0xa5 comes back
