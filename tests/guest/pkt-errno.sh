@@ -10,7 +10,6 @@
 . /tests/lib/testlib.sh
 plan 28
 # outcome COMMAND...: its exit status and output, for checks of both.
-outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 
 modprobe pktcdvd
 devnum() { echo "$(( 0x$(stat -c %t "$1") )):$(( 0x$(stat -c %T "$1") ))"; }

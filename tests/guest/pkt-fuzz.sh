@@ -13,7 +13,6 @@
 . /tests/lib/testlib.sh
 plan $((27 + KMEMLEAK_CHECKS))
 # outcome COMMAND...: its exit status and output, for checks of both.
-outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 
 param() { sed -n "s/.*pktparam_$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 seed=$(param seed); seed=${seed:-20261122}

@@ -9,7 +9,6 @@
 . /tests/lib/testlib.sh
 plan 48
 # outcome COMMAND...: its exit status and output, for checks of both.
-outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 
 sr=$(( 0x$(stat -c %t /dev/sr0) )):$(( 0x$(stat -c %T /dev/sr0) ))
 check "pktsetup cdrw /dev/sr0" pktsetup cdrw /dev/sr0

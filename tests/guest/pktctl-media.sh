@@ -9,7 +9,6 @@
 . /tests/lib/testlib.sh
 plan $((3 * 11 + 7))
 # outcome COMMAND...: its exit status and output, for checks of both.
-outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 mkdir -p /mnt/cd
 for i in $(seq 1 12); do head -c $((i * 7919)) /dev/urandom >/tmp/f$i; done
 (cd /tmp && sha256sum f*) >/tmp/sums

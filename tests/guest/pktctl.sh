@@ -9,7 +9,6 @@
 . /tests/lib/testlib.sh
 plan 58
 # outcome COMMAND...: its exit status and output, for checks of both.
-outcome() { local out rc; out=$("$@" 2>&1); rc=$?; printf 'exit %s: %s' "$rc" "$out"; }
 devnum() { echo "$(( 0x$(stat -c %t "$1") )):$(( 0x$(stat -c %T "$1") ))"; }
 mkdir -p /mnt/cd /mnt/auto /media/user/disc /tmp/bin
 

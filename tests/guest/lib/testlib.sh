@@ -41,6 +41,17 @@ check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
 }
 
+# outcome COMMAND...: "exit RC: OUTPUT" of COMMAND (stdout and stderr),
+# for checks that expect a command's output: `check_eq "..." "exit 0: "
+# "$(outcome pktsetup -s)"` fails when the command fails silently, where
+# comparing its empty output alone would pass.
+outcome() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	printf 'exit %s: %s' "$rc" "$out"
+}
+
 # write_errno FILE TEXT: writes TEXT to FILE with one write(2), prints the
 # errno name of the failure ("OK" on success).
 write_errno() {
