@@ -70,6 +70,7 @@ writes_again() {
 	check_eq "$1: and reads back" "$(file_sum "/tmp/again.$2")" "$(pkt_sum "$2" 64)"
 }
 
+plan 56
 modprobe pktcdvd
 check "pktsetup" pktsetup m0 /dev/sr0
 frames /tmp/good 256
