@@ -74,6 +74,7 @@ int pktrs_cd_set_blocksize(struct file *cd, int size);
  */
 int pktrs_cd_mmc(struct file *cd, const u8 *cdb, void *buf, u32 len, int dir,
 		 u32 timeout_ms, bool quiet, u8 *sense);
+int pktrs_cd_sync_cache(struct file *cd, u32 timeout_ms, u8 *sense);
 /* The CD disk's own ioctl, as if called on it with @mode. */
 int pktrs_cd_ioctl(struct file *cd, u32 mode, unsigned int cmd, unsigned long arg);
 /* The CD disk's check_events. */

@@ -3,13 +3,21 @@
 //! The CD/DVD drive under a mapping: an open handle on its block device,
 //! and what the driver asks of it (MMC commands, ioctls, media events).
 
-use crate::pktcore::{devnum::DevNum, errno::Errno, fmt::Name, mmc::Cdb};
+use crate::pktcore::{
+    devnum::DevNum,
+    errno::Errno,
+    fmt::Name,
+    mmc::{cdb, Cdb},
+};
 use crate::shim::{self, File};
 use core::ffi::{c_int, c_ulong, c_void};
 use core::ptr;
 
 /// Timeout of the driver's own MMC commands (the C driver used 60 s).
 pub(crate) const MMC_TIMEOUT_MS: u32 = 60_000;
+
+/// `EOPNOTSUPP`: the shim's answer for a drive that is not a SCSI device.
+const EOPNOTSUPP_RET: c_int = 95;
 
 /// The direction of an MMC command's data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +143,22 @@ impl CdHandle {
     /// Sends one MMC command that moves no data.
     pub(crate) fn command(&self, cdb: &Cdb, quiet: bool) -> Result<(), MmcError> {
         self.mmc(cdb, &mut [], DataDir::None, quiet)
+    }
+
+    /// SYNCHRONIZE CACHE, failing when the drive reports a unit attention
+    /// (a reset or power loss may have emptied its write cache), which the
+    /// path of `command` (`sr_do_ioctl`) retries away.
+    pub(crate) fn synchronize_cache(&self) -> Result<(), MmcError> {
+        let mut sense = [0u8; 3];
+        // SAFETY: the file is open; `sense` has room for 3 bytes.
+        let ret = unsafe { shim::pktrs_cd_sync_cache(self.raw(), MMC_TIMEOUT_MS, sense.as_mut_ptr()) };
+        match ret {
+            0 => Ok(()),
+            // Not a SCSI drive: through the cdrom layer.
+            r if r == -EOPNOTSUPP_RET => self.command(&cdb::synchronize_cache(), false),
+            r if r < 0 => Err(MmcError { errno: Errno::from_raw(r), sense }),
+            _ => Err(MmcError { errno: Errno::Io, sense }),
+        }
     }
 
     /// The drive's own ioctl handler, with the caller's open mode.

@@ -52,7 +52,7 @@ impl Execute<OwnedBio> for Executor<'_> {
                 Ok(())
             }
             Action::WritePacket { buffer, zone } => self.buffers.get_mut(buffer).ok_or(Errno::Io)?.write(cd, zone),
-            Action::SynchronizeCache => cd.command(&cdb::synchronize_cache(), false).map_err(|_| Errno::Io),
+            Action::SynchronizeCache => cd.synchronize_cache().map_err(|_| Errno::Io),
             Action::SetSpeed { read, write } => cd.command(&cdb::set_speed(read, write), true).map_err(|_| Errno::Io),
             Action::PassRead(bio) => {
                 bio.remap(cd);

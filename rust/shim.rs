@@ -74,6 +74,7 @@ extern "C" {
     ) -> c_int;
     pub(crate) fn pktrs_cd_ioctl(cd: *mut File, mode: u32, cmd: c_uint, arg: c_ulong) -> c_int;
     pub(crate) fn pktrs_cd_check_events(cd: *mut File, clearing: c_uint) -> c_uint;
+    pub(crate) fn pktrs_cd_sync_cache(cd: *mut File, timeout_ms: u32, sense: *mut u8) -> c_int;
     pub(crate) fn pktrs_cd_is_gone(cd: *mut File) -> bool;
 
     pub(crate) fn pktrs_disk_alloc(minor: u32, pd: *const c_void, out: *mut *mut Gendisk) -> c_int;

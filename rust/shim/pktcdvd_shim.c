@@ -21,6 +21,9 @@
 #include <linux/workqueue.h>
 #include <linux/uaccess.h>
 #include <scsi/scsi_common.h>
+#include <scsi/scsi_device.h>
+#include <scsi/scsi_eh.h>
+#include <scsi/scsi_proto.h>
 #include <uapi/linux/pktcdvd.h>
 #include <pktcdvd_shim.h>
 
@@ -315,6 +318,43 @@ void pktrs_cd_close(struct file *cd)
 static struct cdrom_device_info *pkt_cdi(struct file *cd)
 {
 	return disk_to_cdi(file_bdev(cd)->bd_disk);
+}
+
+/*
+ * SYNCHRONIZE CACHE, sent without sr's ioctl path: sr_do_ioctl retries a
+ * command that meets a unit attention, so a flush right after the drive
+ * was reset or lost power (6/29/00: its write cache is gone) would report
+ * success for data the drive lost.  Here the unit attention fails the
+ * flush; the drive's "changed" mark is set, as sr does, for media events.
+ */
+int pktrs_cd_sync_cache(struct file *cd, u32 timeout_ms, u8 *sense)
+{
+	struct device *parent = disk_to_dev(file_bdev(cd)->bd_disk)->parent;
+	struct scsi_sense_hdr sshdr = {};
+	const struct scsi_exec_args args = { .sshdr = &sshdr };
+	u8 cdb[10] = { SYNCHRONIZE_CACHE };
+	struct scsi_device *sdev;
+	int ret;
+
+	/* Not a SCSI drive (sr's disk hangs below its scsi_device). */
+	if (!parent || !scsi_is_sdev_device(parent))
+		return -EOPNOTSUPP;
+	sdev = to_scsi_device(parent);
+	if (scsi_device_get(sdev))
+		return -ENODEV;
+	if (!scsi_block_when_processing_errors(sdev)) {
+		ret = -ENODEV;
+	} else {
+		ret = scsi_execute_cmd(sdev, cdb, REQ_OP_DRV_IN, NULL, 0,
+				       msecs_to_jiffies(timeout_ms), 3, &args);
+		if (ret > 0 && scsi_sense_valid(&sshdr) && sshdr.sense_key == UNIT_ATTENTION)
+			sdev->changed = 1;
+	}
+	sense[0] = sshdr.sense_key;
+	sense[1] = sshdr.asc;
+	sense[2] = sshdr.ascq;
+	scsi_device_put(sdev);
+	return ret;
 }
 
 bool pktrs_cd_is_gone(struct file *cd)
