@@ -13,7 +13,7 @@
 . /tests/lib/testlib.sh
 . /tests/lib/debroot.sh
 
-plan 27
+plan 28
 
 check "the Debian root is up (9p + overlay)" debroot_up
 krel=$(uname -r)
@@ -43,6 +43,9 @@ deb /usr/lib/polkit-1/polkitd --no-debug >/tmp/polkitd.log 2>&1 &
 polkitd_pid=$!
 deb /usr/libexec/udisks2/udisksd >/tmp/udisksd.log 2>&1 &
 udisksd_pid=$!
+# Before the first call: a call earlier would have D-Bus start another.
+check "udisksd owns its name on the system bus" \
+	wait_for grep -q 'Acquired the name org.freedesktop.UDisks2' /tmp/udisksd.log
 udisks_has() { deb udisksctl info -b "$1" >/dev/null 2>&1; }
 check "udisksd knows the pkt device" wait_for udisks_has /dev/pktcdvd/pktcdvd0
 sed 's/^/  udisksd: /' /tmp/udisksd.log
