@@ -32,9 +32,10 @@ deb() {
 }
 
 # Starts the root's systemd-udevd (as an initramfs or a container would)
-# and replays the events of the devices present.
+# and replays the events of the devices present.  UDEVD_RESOLVE_NAMES=early
+# makes it apply the rules' GROUP= and OWNER= names, as a booted system does.
 udevd_up() {
-	deb /usr/lib/systemd/systemd-udevd --debug --resolve-names=never >/tmp/udevd.log 2>&1 &
+	deb /usr/lib/systemd/systemd-udevd --debug --resolve-names=${UDEVD_RESOLVE_NAMES:-never} >/tmp/udevd.log 2>&1 &
 	UDEVD_PID=$!
 	for _ in $(seq 100); do [ -S "$DEB/run/udev/control" ] && break; sleep 0.1; done
 	deb udevadm trigger --type=subsystems --action=add
