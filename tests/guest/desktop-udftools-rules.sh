@@ -19,15 +19,10 @@ plan 34
 
 check "the Debian root is up (9p + overlay)" debroot_up
 krel=$(uname -r)
-kernel=$(sed -n 's/.*pkttest_kernel=\([a-z]*\).*/\1/p' /proc/cmdline)
 
 # A checkout after `make` only: no pktctl, so `make install` installs the
 # module and leaves udev alone.
-co=$DEB/root/pktcdvd-rs
-mkdir -p "$co"
-deb sh -c 'cd /src && tar -c --exclude=./build --exclude=target . | tar -C /root/pktcdvd-rs -x'
-cp "$DEB/src/build/$kernel/module/pktcdvd.ko" "$DEB/src/build/$kernel/module/modules.order" "$co/"
-out=$(deb make -C /root/pktcdvd-rs install KDIR="/lib/modules/$krel/build" 2>&1); rc=$?
+out=$(debroot_install); rc=$?
 echo "$out" | tail -n 5 | sed 's/^/  make: /'
 check_eq "make install (module only) exits 0" 0 "$rc"
 check "it says only the module was installed" grep -q 'only the module was installed' <<<"$out"

@@ -17,14 +17,8 @@ plan 28
 
 check "the Debian root is up (9p + overlay)" debroot_up
 krel=$(uname -r)
-kernel=$(sed -n 's/.*pkttest_kernel=\([a-z]*\).*/\1/p' /proc/cmdline)
 
-co=$DEB/root/pktcdvd-rs
-mkdir -p "$co/userspace/target/release"
-deb sh -c 'cd /src && tar -c --exclude=./build --exclude=target . | tar -C /root/pktcdvd-rs -x'
-cp "$DEB/src/build/$kernel/module/pktcdvd.ko" "$DEB/src/build/$kernel/module/modules.order" "$co/"
-cp "$DEB/src/userspace/target/release/pktctl" "$co/userspace/target/release/"
-out=$(deb make -C /root/pktcdvd-rs install KDIR="/lib/modules/$krel/build" 2>&1); rc=$?
+out=$(debroot_install --with-pktctl); rc=$?
 echo "$out" | tail -n 5 | sed 's/^/  make: /'
 check_eq "make install exits 0" 0 "$rc"
 

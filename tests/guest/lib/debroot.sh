@@ -47,3 +47,21 @@ udevd_down() {
 	deb udevadm control --exit 2>/dev/null
 	wait "$UDEVD_PID" 2>/dev/null
 }
+
+# debroot_install [--with-pktctl]: the checkout as a user has it after
+# `make` (and `make tools` with --with-pktctl: pktctl is built, so `make
+# install` adds it and its udev rules), copied to /root/pktcdvd-rs of the
+# root, then `make install` there.  Prints make's output; its exit code is
+# make's.
+debroot_install() {
+	local kernel co=$DEB/root/pktcdvd-rs
+	kernel=$(sed -n 's/.*pkttest_kernel=\([a-z]*\).*/\1/p' /proc/cmdline)
+	mkdir -p "$co"
+	deb sh -c 'cd /src && tar -c --exclude=./build --exclude=target . | tar -C /root/pktcdvd-rs -x'
+	cp "$DEB/src/build/$kernel/module/pktcdvd.ko" "$DEB/src/build/$kernel/module/modules.order" "$co/"
+	if [ "${1:-}" = --with-pktctl ]; then
+		mkdir -p "$co/userspace/target/release"
+		cp "$DEB/src/userspace/target/release/pktctl" "$co/userspace/target/release/"
+	fi
+	deb make -C /root/pktcdvd-rs install KDIR="/lib/modules/$(uname -r)/build" 2>&1
+}
