@@ -161,6 +161,19 @@ impl CdHandle {
         }
     }
 
+    /// Whether the drive saw a unit attention (a reset, a power cut, a
+    /// medium that may have changed) since the last call: CDROM_MEDIA_CHANGED
+    /// on the ioctl queue of the cdrom layer, which gathers the media
+    /// changes of every path that meets one: sr's packet path, its I/O
+    /// path, and the event poller's TEST UNIT READY and GET EVENT STATUS
+    /// NOTIFICATION, whichever meets the unit attention first.  A drive
+    /// that cannot tell reports no change.
+    pub(crate) fn media_changed(&self) -> bool {
+        const CDROM_MEDIA_CHANGED: u32 = 0x5325;
+        const CDSL_CURRENT: usize = i32::MAX as usize;
+        self.ioctl(0, CDROM_MEDIA_CHANGED, CDSL_CURRENT) > 0
+    }
+
     /// The drive's own ioctl handler, with the caller's open mode.
     pub(crate) fn ioctl(&self, mode: u32, cmd: u32, arg: usize) -> c_int {
         // SAFETY: the file is open; `arg` is the caller's argument, passed

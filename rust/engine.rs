@@ -52,7 +52,18 @@ impl Execute<OwnedBio> for Executor<'_> {
                 Ok(())
             }
             Action::WritePacket { buffer, zone } => self.buffers.get_mut(buffer).ok_or(Errno::Io)?.write(cd, zone),
-            Action::SynchronizeCache => cd.synchronize_cache().map_err(|_| Errno::Io),
+            Action::SynchronizeCache => {
+                cd.synchronize_cache().map_err(|_| Errno::Io)?;
+                // A unit attention that another command met first (the
+                // event poller's, say) hides a reset from the flush itself:
+                // the drive may have lost its cache, so the flush cannot
+                // vouch for what it held.
+                if cd.media_changed() {
+                    pr_err!("{}: the drive was reset or its disc may have changed: the flush fails\n", self.dev.name.as_str());
+                    return Err(Errno::Io);
+                }
+                Ok(())
+            }
             Action::SetSpeed { read, write } => cd.command(&cdb::set_speed(read, write), true).map_err(|_| Errno::Io),
             Action::PassRead(bio) => {
                 bio.remap(cd);

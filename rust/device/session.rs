@@ -113,6 +113,10 @@ impl PktDevice {
     fn start_session(&self, st: &mut OpenState) -> Result<(), Errno> {
         let excl = st.excl.as_ref().ok_or(Errno::Io)?;
         let (settings, write_speed) = write_probe::probe(excl, &self.name)?;
+        // A media change from before the session (the disc's insertion,
+        // the probe's own commands) is no reason to fail its first flush:
+        // forget it (see `CdHandle::media_changed`).
+        excl.media_changed();
         let n = buffers_param();
         let mut buffers = KVec::with_capacity(n, GFP_KERNEL).map_err(|_| Errno::Nomem)?;
         for _ in 0..n {
