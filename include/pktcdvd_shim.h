@@ -74,6 +74,13 @@ int pktrs_cd_set_blocksize(struct file *cd, int size);
  */
 int pktrs_cd_mmc(struct file *cd, const u8 *cdb, void *buf, u32 len, int dir,
 		 u32 timeout_ms, bool quiet, u8 *sense);
+/*
+ * SYNCHRONIZE CACHE sent to the drive's scsi_device directly, so that a unit
+ * attention (the drive was reset or lost power: its cache is gone) fails the
+ * flush instead of being retried away.  Returns 0, a positive SCSI result
+ * with the sense key/ASC/ASCQ in @sense[0..3], -EOPNOTSUPP for a drive that
+ * is not SCSI, or -ENODEV for one that is going away.
+ */
 int pktrs_cd_sync_cache(struct file *cd, u32 timeout_ms, u8 *sense);
 /* The CD disk's own ioctl, as if called on it with @mode. */
 int pktrs_cd_ioctl(struct file *cd, u32 mode, unsigned int cmd, unsigned long arg);
