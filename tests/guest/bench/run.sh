@@ -5,14 +5,19 @@
 # one emulated drive, through the packet driver of this kernel (the C one
 # on the 6.12 reference kernel, pktcdvd-rs otherwise) or straight to
 # /dev/sr0.  Parameters from the kernel command line:
-#   pktparam_workload=seq1m|seqpkt|rand4k|udfcopy|untar|mixed
+#   pktparam_workload=seq1m|seqpkt|rand4k|udfcopy|untar|mixed|seqread|
+#                     randread|rewrite|multiN (N drives at once, N = the
+#                     number of emulated drives)
 #   pktparam_target=pkt|sr
 #   pktparam_trace=1 (with target=pkt): also capture the block requests
 #                    reaching the pkt device, for pkt-sim (see below)
-# Prints one line "@@PKTBENCH {json}" with the figures.  Inputs are fixed
+# Prints one line "@@PKTBENCH {json}" with the figures; for multiN, the
+# counters of every drive under "drives" (pkt-bench adds them up).  Inputs are fixed
 # (sizes, seeds) and all I/O of the raw workloads is direct and
 # synchronous, so the drive sees the same commands on every run.
 . /tests/lib/testlib.sh
+# One check: the run finished (the figures are the outcome, read on the host).
+plan 1
 param() { sed -n "s/.*pktparam_$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 workload=$(param workload)
 target=$(param target)
@@ -90,12 +95,29 @@ trace_print() {
 status=$(drive_ctl 0 status)
 rated_kBps=$(json_num "$status" write_speed_kBps)
 kind=$(printf '%s' "$status" | sed -n 's/.*"kind":"\([^"]*\)".*/\1/p')
-case "$kind" in
-CdRw) packet=65536 media=cdrw ;;
-BdRe) packet=65536 media=hd ;;
-DvdRam) packet=32768 media=dvdram ;;
+state=$(printf '%s' "$status" | sed -n 's/.*"state":"\([^"]*\)".*/\1/p')
+# The packet (the unit the driver writes) and mkudffs' media type, as
+# tests/guest/engine-*.sh use them: MRW and BD-RE are random-writable in
+# 64 KiB units, with no packet structure for UDF to know of.
+case "$kind:$state" in
+CdRw:mrw*) packet=65536 media=hd ;;
+CdRw:*) packet=65536 media=cdrw ;;
+BdRe:*) packet=65536 media=hd ;;
+DvdRam:*) packet=32768 media=dvdram ;;
 *) packet=32768 media=dvdrw ;;
 esac
+# The read workloads are measured against the rated read speed.
+case "$workload" in
+seqread | randread) rated_kBps=$(json_num "$status" read_speed_kBps) ;;
+esac
+# multiN: N drives, each with its own mapping, written at the same time.
+drives=1
+case "$workload" in
+multi*) drives=${workload#multi} ;;
+esac
+ndrives=$(sed -n 's/.*pkttest_drives=\([0-9]*\).*/\1/p' /proc/cmdline)
+[ "$drives" = "${ndrives:-1}" ] || die "$workload needs $drives drives, the guest has ${ndrives:-1}"
+sr_of() { cat "/run/mmc-drive/$1.sr" 2>/dev/null || echo "sr$1"; }
 
 # Writeback only when the workload syncs: the same writes on every run.
 echo 0 >/proc/sys/vm/dirty_writeback_centisecs
@@ -105,17 +127,23 @@ echo 60 >/proc/sys/vm/dirty_background_ratio
 
 if [ "$target" = pkt ]; then
 	modprobe pktcdvd || die "modprobe pktcdvd failed"
-	pktsetup bench /dev/sr0 || die "pktsetup failed"
+	pktsetup bench "/dev/$(sr_of 0)" || die "pktsetup failed"
 	node=/dev/pktcdvd/bench
+	for i in $(seq 1 $((drives - 1))); do
+		pktsetup "bench$i" "/dev/$(sr_of "$i")" || die "pktsetup of drive $i failed"
+	done
 else
-	node=/dev/sr0
+	node=/dev/$(sr_of 0)
 fi
+# node_of I: the node drive I is written through.
+node_of() { if [ "$1" = 0 ]; then echo "$node"; else echo "/dev/pktcdvd/bench$1"; fi; }
 
-# Inputs, made before measuring: 50 MiB of mixed files, and a tar of a
-# tree of small files (fixed sizes; the bytes do not change the figures).
+# Inputs, made before measuring: 50 MiB of mixed files (also what seqread
+# reads and rewrite rewrites), and a tar of a tree of small files (fixed
+# sizes; the bytes do not change the figures).
 mkdir -p /tmp/src /mnt/disc
 case "$workload" in
-udfcopy)
+udfcopy | seqread | rewrite)
 	for i in $(seq 1 10); do head -c $((4 << 20)) /dev/urandom >/tmp/src/big$i; done
 	for i in $(seq 1 160); do head -c $(( (i * 7919) % 131072 + 4096 )) /dev/urandom >/tmp/src/mid$i; done
 	;;
@@ -136,6 +164,25 @@ udfcopy | untar)
 	mkudffs --media-type="$media" --blocksize=2048 "$node" >/dev/null || die "mkudffs failed"
 	trace_start
 	mount -t udf -o rw,noatime "$node" /mnt/disc || die "mount failed"
+	;;
+seqread | rewrite)
+	# The udfcopy files on the disc, then mounted afresh with no page
+	# cache, so that what the workload reads or rewrites reaches the drive.
+	mkudffs --media-type="$media" --blocksize=2048 "$node" >/dev/null || die "mkudffs failed"
+	mount -t udf -o rw,noatime "$node" /mnt/disc || die "mount failed"
+	cp -r /tmp/src/. /mnt/disc/ && sync || die "copy failed"
+	umount /mnt/disc || die "umount failed"
+	echo 3 >/proc/sys/vm/drop_caches
+	mode=ro
+	[ "$workload" = rewrite ] && mode=rw
+	trace_start
+	mount -t udf -o $mode,noatime "$node" /mnt/disc || die "mount failed"
+	;;
+randread)
+	# The area the reads cover, written first in packets.
+	fio --name=fill --filename="$node" --ioengine=psync --direct=1 --rw=write \
+		--bs="$packet" --size=16M >/dev/null || die "writing the area to read failed"
+	trace_start
 	;;
 *) trace_start ;;
 esac
@@ -159,6 +206,33 @@ fio_run() {
 		--randrepeat=1 --randseed=42 --output-format=json "$@" >/tmp/fio.out ||
 		die "fio failed: $(cat /tmp/fio.out)"
 }
+# rewrite: 256 KiB in place in each 4 MiB file, starting 97 pages (388 KiB,
+# not a packet boundary) further into each, and the first 4 KiB of every
+# 8th small file; whole pages, so no read of the old data is needed.
+rewrite_files() {
+	local i n=0
+	head -c $((256 << 10)) /dev/urandom >/tmp/patch
+	for i in $(seq 1 10); do
+		dd if=/tmp/patch of="/mnt/disc/big$i" bs=4k seek=$(((i * 97) % 960)) count=64 \
+			conv=notrunc 2>/dev/null || return 1
+		n=$((n + (256 << 10)))
+	done
+	for i in $(seq 8 8 160); do
+		dd if=/tmp/patch of="/mnt/disc/mid$i" bs=4k count=1 conv=notrunc 2>/dev/null || return 1
+		n=$((n + 4096))
+	done
+	sync
+	user_bytes=$n
+}
+# seqread: every udfcopy file, whole, in name order.
+read_files() {
+	local f n=0
+	for f in $(cd /mnt/disc && find . -type f | sort); do
+		cat "/mnt/disc/$f" >/dev/null || return 1
+		n=$((n + $(stat -c %s "/mnt/disc/$f")))
+	done
+	user_bytes=$n
+}
 user_bytes=0
 case "$workload" in
 seq1m) fio_run --rw=write --bs=1M --size=64M; user_bytes=$((64 << 20)) ;;
@@ -170,6 +244,17 @@ mixed)
 	;;
 udfcopy) cp -r /tmp/src/. /mnt/disc/ && sync || die "copy failed"; user_bytes=$src_bytes ;;
 untar) tar -C /mnt/disc -xf /tmp/tree.tar && sync || die "untar failed"; user_bytes=$src_bytes ;;
+seqread) read_files || die "reading the files failed" ;;
+randread) fio_run --rw=randread --bs=4k --size=16M --io_size=4M; user_bytes=$((4 << 20)) ;;
+rewrite) rewrite_files || die "rewriting the files failed" ;;
+multi*)
+	# One fio job per drive, all at once: 32 MiB each in packet-sized writes.
+	fio_jobs=()
+	for i in $(seq 0 $((drives - 1))); do fio_jobs+=(--name="d$i" --filename="$(node_of "$i")"); done
+	fio --ioengine=psync --direct=1 --iodepth=1 --rw=write --bs="$packet" --size=32M \
+		--output-format=json "${fio_jobs[@]}" >/tmp/fio.out || die "fio failed: $(cat /tmp/fio.out)"
+	user_bytes=$((drives * (32 << 20)))
+	;;
 *) die "unknown workload '$workload'" ;;
 esac
 
@@ -177,17 +262,26 @@ t1=$(uptime_ms)
 sys1=$(cpu_sys)
 mark end
 counters=$(drive_ctl 0 counters)
+multi=
+if [ "$drives" -gt 1 ]; then
+	multi=$counters
+	for i in $(seq 1 $((drives - 1))); do multi="$multi,$(drive_ctl "$i" counters)"; done
+	multi=",\"drives\":[$multi]"
+fi
 [ -n "$trace" ] && drive_lines_at_end=$(wc -l <"$drive_log")
 gather=0
-[ "$target" = pkt ] && gather=$(cat /sys/class/pktcdvd/pktcdvd*/stat/kb_read_gather)
+[ "$target" = pkt ] && gather=$(cat /sys/class/pktcdvd/pktcdvd*/stat/kb_read_gather | awk '{ n += $1 } END { print n + 0 }')
 hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
-printf '@@PKTBENCH {"workload":"%s","target":"%s","kernel":"%s","medium":"%s","packet_bytes":%s,"user_bytes":%s,"wall_ns":%s,"sys_cpu_ticks":%s,"hz":%s,"gather_kib":%s,"rated_kBps":%s,"counters":%s}\n' \
+printf '@@PKTBENCH {"workload":"%s","target":"%s","kernel":"%s","medium":"%s","packet_bytes":%s,"user_bytes":%s,"wall_ns":%s,"sys_cpu_ticks":%s,"hz":%s,"gather_kib":%s,"rated_kBps":%s,"counters":%s%s}\n' \
 	"$workload" "$target" "$(uname -r)" "$kind" "$packet" "$user_bytes" $(((t1 - t0) * 1000000)) \
-	$((sys1 - sys0)) "$hz" "${gather:-0}" "${rated_kBps:-0}" "$counters"
+	$((sys1 - sys0)) "$hz" "${gather:-0}" "${rated_kBps:-0}" "$counters" "$multi"
 trace_print
 
 # Clean up as a user would; a hang here is reported as such.
-case "$workload" in udfcopy | untar) umount /mnt/disc ;; esac
-[ "$target" = pkt ] && pktsetup -d bench
+case "$workload" in udfcopy | untar | seqread | rewrite) umount /mnt/disc ;; esac
+if [ "$target" = pkt ]; then
+	pktsetup -d bench
+	for i in $(seq 1 $((drives - 1))); do pktsetup -d "bench$i"; done
+fi
 ok "run finished"
 finish

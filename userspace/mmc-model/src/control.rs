@@ -20,6 +20,7 @@
 //! status                     the drive and disc state as JSON
 //! ```
 
+use crate::counters::Counters;
 use crate::drive::Drive;
 use crate::faults::{Fault, FaultKind};
 use crate::media::{MediumState, Preset};
@@ -138,7 +139,12 @@ impl Drive {
                 });
             }
             ["counters"] => return Ok(self.counters_json()),
-            ["reset-counters"] => self.counters = Default::default(),
+            ["reset-counters"] => {
+                self.counters = Counters {
+                    clock_at_reset: self.timing.now,
+                    ..Default::default()
+                }
+            }
             ["status"] => return Ok(self.status_json()),
             _ => return Err(format!("unknown control command '{line}'")),
         }

@@ -32,6 +32,11 @@ pub struct Counters {
     pub read_write_switches: u64,
     /// Seeks.
     pub seeks: u64,
+    /// Laser power calibrations (OPC) the drive performed.
+    pub opc_runs: u64,
+    /// The drive clock when the counters were last reset (ns), so that a
+    /// run's own virtual time is `virtual_time_ns - clock_at_reset_ns`.
+    pub clock_at_reset: u64,
     /// Commands failed by an injected fault.
     pub faults_injected: u64,
     /// Cached blocks lost to a power cut.
@@ -117,7 +122,7 @@ impl Counters {
             ",\"blocks_read\":{},\"blocks_written\":{},\"media_blocks_written\":{},\
              \"write_commands\":{},\"unaligned_writes\":{},\"refused_misaligned_writes\":{},\
              \"rmw_events\":{},\"flushes\":{},\"read_write_switches\":{},\"seeks\":{},\
-             \"faults_injected\":{},\"cache_blocks_lost\":{}",
+             \"opc_runs\":{},\"clock_at_reset_ns\":{},\"faults_injected\":{},\"cache_blocks_lost\":{}",
             self.blocks_read,
             self.blocks_written,
             self.media_blocks_written,
@@ -128,6 +133,8 @@ impl Counters {
             self.flushes,
             self.read_write_switches,
             self.seeks,
+            self.opc_runs,
+            self.clock_at_reset,
             self.faults_injected,
             self.cache_blocks_lost
         );

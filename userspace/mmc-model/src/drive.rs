@@ -12,7 +12,7 @@ use crate::media::Medium;
 use crate::sense::{self, Sense};
 use crate::store::Store;
 use crate::timing::{Timing, COMMAND_OVERHEAD, MS};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// SCSI status of a completed command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,6 +139,10 @@ pub struct Drive {
     pub(crate) write_speed: u32,
     /// Written blocks held in the write cache, by LBA.
     pub(crate) cache: BTreeMap<u32, Box<[u8]>>,
+    /// Write speeds (kB/s) the drive has calibrated the laser for on the
+    /// loaded disc (OPC); forgotten when the disc is loaded again or power
+    /// is lost.
+    pub(crate) opc: BTreeSet<u32>,
     pub(crate) timing: Timing,
     pub(crate) counters: Counters,
     pub(crate) faults: Vec<Fault>,
@@ -208,6 +212,7 @@ impl Drive {
             read_speed: 0,
             write_speed: 0,
             cache: BTreeMap::new(),
+            opc: BTreeSet::new(),
             timing: Timing::default(),
             counters: Counters::default(),
             faults: Vec::new(),

@@ -9,7 +9,7 @@ use crate::bytes::{be24, be32, u8_at};
 use crate::drive::Drive;
 use crate::media::{Medium, MediumKind, MediumState, BD_CLUSTER, CD_PACKET, DVD_PACKET};
 use crate::sense::{self, Sense};
-use crate::timing::{transfer_ns, MS, OPC};
+use crate::timing::{MS, OPC};
 
 /// Quick operations (minimal blank, quick format, de-icing start) take a
 /// minute of drive time.
@@ -39,7 +39,7 @@ impl Drive {
 
     /// Time to write the whole disc once at the medium's write speed.
     fn full_pass(&self, m: &Medium) -> u64 {
-        transfer_ns(m.raw_blocks, m.kind.rated_speeds().1)
+        crate::timing::Rotation::of(m.kind, 0, m.kind.rated_speeds().1).blocks_ns(m.raw_blocks)
     }
 
     /// FORMAT UNIT with format code 1 and one format descriptor.
@@ -185,11 +185,25 @@ impl Drive {
         }
     }
 
-    /// SEND OPC INFORMATION: laser power calibration takes a second.
+    /// SEND OPC INFORMATION with DoOpc: the drive "shall determine OPC
+    /// values for the current recording conditions. It may be necessary to
+    /// perform an OPC operation" (MMC-5 6.31): it calibrates once per disc
+    /// and write speed and keeps the result.
     pub(crate) fn send_opc(&mut self, cdb: &[u8]) -> Result<Vec<u8>, Sense> {
         if u8_at(cdb, 1) & 1 != 0 {
-            self.timing.now += OPC;
+            self.calibrate();
         }
         Ok(Vec::new())
+    }
+
+    /// Laser power calibration for the current write speed, unless the
+    /// drive has done it on this disc already: a second of test writes in
+    /// the power calibration area.  Also before the first write at a speed
+    /// the host did not have calibrated: no drive writes uncalibrated.
+    pub(crate) fn calibrate(&mut self) {
+        if self.opc.insert(self.write_speed) {
+            self.timing.now += OPC;
+            self.counters.opc_runs += 1;
+        }
     }
 }

@@ -10,7 +10,7 @@
 use crate::bytes::{be16, be32, u8_at};
 use crate::drive::Drive;
 use crate::faults::FaultKind;
-use crate::media::{MediumKind, MediumState, CD_PACKET};
+use crate::media::{MediumKind, MediumState};
 use crate::sense::{self, Sense};
 use crate::store::BLOCK;
 use crate::timing::{HeadMode, MS};
@@ -26,18 +26,23 @@ fn lba_count(cdb: &[u8]) -> (u32, u32) {
 }
 
 impl Drive {
-    /// Moves the head to `lba` for reading or writing; counts seeks and
-    /// switches.
-    fn position(&mut self, lba: u32, mode: HeadMode) {
-        let (phys, total) = match self.loaded_medium() {
-            Some(m) => (m.physical(lba), m.raw_blocks),
-            None => return,
+    /// Brings physical block `phys` under the head for reading or writing;
+    /// counts seeks and switches.
+    fn position(&mut self, phys: u32, mode: HeadMode) {
+        let Some(total) = self.loaded_medium().map(|m| m.raw_blocks) else {
+            return;
         };
+        let rot = self.rotation(phys, mode == HeadMode::Writing);
         let (switch, switched) = self.timing.switch(mode);
-        let (seek, seeked) = self.timing.seek(phys, total);
+        let (seek, seeked) = self.timing.seek(phys, total, &rot);
         self.timing.now += switch + seek;
         self.counters.read_write_switches += u64::from(switched);
         self.counters.seeks += u64::from(seeked);
+    }
+
+    /// Physical block of `lba` on the loaded disc.
+    fn physical(&self, lba: u32) -> u32 {
+        self.loaded_medium().map_or(lba, |m| m.physical(lba))
     }
 
     /// Blocks that can be read: everything recorded.
@@ -68,11 +73,9 @@ impl Drive {
             let at = (cached - lba) as usize * BLOCK;
             data[at..at + BLOCK].copy_from_slice(block);
         }
-        self.position(lba, HeadMode::Reading);
+        self.position(self.physical(lba), HeadMode::Reading);
         self.timing.now += self.transfer_time(count, false);
-        self.timing.head = self
-            .loaded_medium()
-            .map_or(0, |m| m.physical(lba + count - 1) + 1);
+        self.timing.head = self.physical(lba + count - 1) + 1;
         self.counters.blocks_read += u64::from(count);
         Ok(data)
     }
@@ -86,8 +89,11 @@ impl Drive {
         if let Some(s) = self.fault_for(FaultKind::ReadError, lba, count) {
             return Err(s);
         }
-        self.position(lba, HeadMode::Reading);
-        self.timing.now += self.transfer_time(count, false);
+        if count > 0 {
+            self.position(self.physical(lba), HeadMode::Reading);
+            self.timing.now += self.transfer_time(count, false);
+            self.timing.head = self.physical(lba + count - 1) + 1;
+        }
         Ok(Vec::new())
     }
 
@@ -138,40 +144,41 @@ impl Drive {
             return Err(s);
         }
 
-        // What the medium records: whole packets with link blocks on CD-RW,
-        // whole ECC blocks / clusters where the drive rewrites them.
-        let unit = match m.state {
-            MediumState::Mrw { .. } => CD_PACKET,
-            _ => m.fixed_packet().unwrap_or(m.kind.ecc_blocks()),
-        };
+        // What the medium records: whole units (packets with their link
+        // blocks on CD-RW, ECC blocks, clusters), starting at the first
+        // one's link blocks, so that consecutive units are recorded in
+        // stream.
+        let unit = m.unit();
         if lba % unit != 0 || count != unit {
             self.counters.unaligned_writes += 1;
         }
-        let (media_start, media_blocks, rmw) =
-            if m.fixed_packet().is_some() || m.kind.ecc_blocks() == 1 {
-                (m.physical(lba), m.recorded_blocks(count), 0)
-            } else {
-                let first = lba / unit;
-                let last = (lba + count - 1) / unit;
-                let head_partial = lba % unit != 0;
-                let tail_partial = (lba + count) % unit != 0;
-                let partial = if first == last {
-                    u32::from(head_partial || tail_partial)
-                } else {
-                    u32::from(head_partial) + u32::from(tail_partial)
-                };
-                (first * unit, (last - first + 1) * unit, partial)
-            };
-        self.position(lba, HeadMode::Writing);
-        self.timing.now += self.transfer_time(media_blocks, true);
+        let first = lba / unit;
+        let last = (lba + count - 1) / unit;
+        let head_partial = lba % unit != 0;
+        let tail_partial = (lba + count) % unit != 0;
+        let rmw = if first == last {
+            u32::from(head_partial || tail_partial)
+        } else {
+            u32::from(head_partial) + u32::from(tail_partial)
+        };
+        let media_start = m.unit_start(lba);
+        let media_blocks = (last - first + 1) * (unit + m.link_blocks());
+        self.calibrate();
+        self.position(media_start, HeadMode::Writing);
+        let rot = self.rotation(media_start, true);
+        let recording = rot.blocks_ns(media_blocks);
+        self.timing.now += recording;
         if rmw > 0 {
-            // Read the partly covered ECC blocks back before rewriting them.
+            // Read the partly covered units back before rewriting them.
             self.timing.now += self.transfer_time(rmw * unit, false) + 2 * crate::timing::RW_SWITCH;
         }
         if m.kind == MediumKind::DvdRam || u8_at(cdb, 0) == 0x2e {
-            self.timing.now += self.transfer_time(media_blocks, false); // verify pass
+            // The verify pass: the drive reads what it recorded once it
+            // comes round again, a turn after it was written for each turn
+            // recorded (write with verify halves the rate, or worse).
+            self.timing.now += crate::timing::verify_ns(recording, &rot);
         }
-        self.timing.head = m.physical(lba + count - 1) + 1;
+        self.timing.head = media_start + media_blocks;
         self.counters.rmw_events += u64::from(rmw);
         self.counters.media_blocks_written += u64::from(media_blocks);
         self.counters.wear(media_start, media_blocks);

@@ -6,7 +6,7 @@ use crate::bytes::{be16, put16, put32, u8_at};
 use crate::drive::{Busy, Drive};
 use crate::media::Medium;
 use crate::sense::{self, Sense};
-use crate::timing::{transfer_ns, HeadMode, TRAY};
+use crate::timing::{HeadMode, Rotation, TRAY};
 
 /// GET EVENT STATUS NOTIFICATION media event codes.
 pub(crate) const EVENT_EJECT_REQUEST: u8 = 1;
@@ -147,6 +147,7 @@ impl Drive {
             self.loaded = true;
             self.events.push_back(EVENT_NEW_MEDIA);
             self.reset_speeds();
+            self.opc.clear();
             self.timing.mode = HeadMode::Idle;
         }
     }
@@ -251,16 +252,27 @@ impl Drive {
         Ok(b)
     }
 
+    /// The disc turning at physical block `phys`, at the current read or
+    /// write speed.
+    pub(crate) fn rotation(&self, phys: u32, write: bool) -> Rotation {
+        let kbps = if write {
+            self.write_speed
+        } else {
+            self.read_speed
+        };
+        match self.loaded_medium() {
+            Some(m) => Rotation::of(m.kind, phys, kbps),
+            None => Rotation {
+                kbps,
+                sector_bytes: 2048,
+                rev_milliblocks: 0,
+            },
+        }
+    }
+
     /// Modelled time of moving `blocks` at the current read or write speed.
     pub(crate) fn transfer_time(&self, blocks: u32, write: bool) -> u64 {
-        transfer_ns(
-            blocks,
-            if write {
-                self.write_speed
-            } else {
-                self.read_speed
-            },
-        )
+        self.rotation(0, write).blocks_ns(blocks)
     }
 
     // ---- physical actions, from the control channel ----
@@ -323,6 +335,7 @@ impl Drive {
         self.mode.mrw_lba_space = 0;
         self.mode.write_params = self.default_write_params();
         self.reset_speeds();
+        self.opc.clear();
         self.timing.mode = HeadMode::Idle;
         self.unit_attention = Some(sense::POWER_ON_RESET);
     }

@@ -108,6 +108,49 @@ impl MediumKind {
         }
     }
 
+    /// Bytes per block that a speed in kB/s counts: MMC gives CD speeds in
+    /// kB/s of the 2352-byte raw sector (1x = 176.4 kB/s, 75 sectors/s), of
+    /// which a Mode 1 / Mode 2 Form 1 block carries 2048 user bytes (1x =
+    /// 153.6 kB/s of data); DVD and BD speeds count user bytes.
+    pub const fn sector_bytes(self) -> u32 {
+        if self.is_cd() {
+            2352
+        } else {
+            2048
+        }
+    }
+
+    /// Where the data lies: (first radius µm, last radius µm, track pitch
+    /// nm), from the physical format standards (ECMA-394 CD-RW, ECMA-337
+    /// DVD+RW, ECMA-338 DVD-RW, ECMA-330 DVD-RAM, BD-RE System
+    /// Description); see Documentation/mmc-drive.rst, "Timing".
+    pub const fn geometry(self) -> (u64, u64, u64) {
+        match self {
+            // 80-minute discs: 1.5 µm pitch (74-minute ones have 1.6).
+            MediumKind::CdRw | MediumKind::CdR => (25_000, 58_000, 1_500),
+            MediumKind::DvdRw | MediumKind::DvdPlusRw | MediumKind::DvdR => (24_000, 58_000, 740),
+            // Land and groove are both recorded.
+            MediumKind::DvdRam => (24_000, 58_000, 615),
+            MediumKind::BdRe => (24_000, 58_000, 320),
+        }
+    }
+
+    /// Blocks on one turn of the spiral at physical block `phys`, in
+    /// thousandths.  The blocks of the standard disc fill its area evenly
+    /// (constant linear density), so the radius at `phys` is
+    /// sqrt(r0² + (r1² − r0²)·phys/total) and one turn holds
+    /// 2π·r·pitch·total / (π·(r1² − r0²)) blocks; a smaller disc of the
+    /// model is the inner part of a standard one.
+    pub fn revolution_milliblocks(self, phys: u32) -> u64 {
+        let (r0, r1, pitch) = self.geometry();
+        let total = u64::from(self.default_blocks());
+        let area = r1 * r1 - r0 * r0;
+        let r2 = r0 * r0 + area * u64::from(phys.min(self.default_blocks())) / total;
+        let r = crate::timing::isqrt(r2);
+        // r µm · pitch nm = r·pitch/1000 µm²
+        2 * r * pitch * total / area
+    }
+
     /// The medium's rated read and write speeds in kB/s (1000 bytes), as a
     /// drive of 2010 would use them.
     pub const fn rated_speeds(self) -> (u32, u32) {
@@ -199,22 +242,59 @@ impl Medium {
         }
     }
 
-    /// Where block `lba` lies on the medium, for wear and seek accounting.
-    pub fn physical(&self, lba: u32) -> u32 {
+    /// The unit the medium records in, in user blocks: the fixed packet of
+    /// CD-RW and DVD-RW, MRW's 32-block packet, the ECC block or cluster of
+    /// DVD+RW, DVD-RAM and BD-RE; 1 where blocks are recorded as they
+    /// come (sequential recording, CD-R).
+    pub fn unit(&self) -> u32 {
         match self.state {
-            MediumState::Formatted { packet } if self.kind == MediumKind::CdRw => {
-                (lba / packet) * (packet + CD_LINK_BLOCKS) + CD_LINK_BLOCKS + lba % packet
-            }
-            _ => lba,
+            _ if self.records_sequentially() => 1,
+            MediumState::Formatted { packet } => packet,
+            MediumState::Mrw { .. } => CD_PACKET,
+            _ => self.kind.ecc_blocks(),
         }
+    }
+
+    /// Link blocks the medium records before each unit: 7 for the packets
+    /// of CD-RW (fixed or MRW), none for DVD and BD.
+    pub fn link_blocks(&self) -> u32 {
+        match self.state {
+            MediumState::Formatted { .. } | MediumState::Mrw { .. }
+                if self.kind == MediumKind::CdRw =>
+            {
+                CD_LINK_BLOCKS
+            }
+            _ => 0,
+        }
+    }
+
+    /// Where block `lba` lies on the medium, for wear and seek accounting:
+    /// on CD-RW packets each user packet follows its link blocks.  (MRW's
+    /// spare areas and defect tables are not laid out.)
+    pub fn physical(&self, lba: u32) -> u32 {
+        let link = self.link_blocks();
+        if link == 0 {
+            return lba;
+        }
+        let unit = self.unit();
+        (lba / unit) * (unit + link) + link + lba % unit
+    }
+
+    /// Where recording the unit holding `lba` starts on the medium: at its
+    /// link blocks.
+    pub fn unit_start(&self, lba: u32) -> u32 {
+        let unit = self.unit();
+        self.physical(lba / unit * unit) - self.link_blocks()
     }
 
     /// Blocks the medium records for writing `count` user blocks at `lba`
     /// (CD-RW packets add link blocks), for the "media frames" counter.
     pub fn recorded_blocks(&self, count: u32) -> u32 {
         match self.state {
-            MediumState::Formatted { packet } if self.kind == MediumKind::CdRw => {
-                count + count.div_ceil(packet) * CD_LINK_BLOCKS
+            MediumState::Formatted { .. } | MediumState::Mrw { .. }
+                if self.kind == MediumKind::CdRw =>
+            {
+                count + count.div_ceil(self.unit()) * CD_LINK_BLOCKS
             }
             _ => count,
         }

@@ -11,6 +11,9 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+pub mod chart;
+pub mod multi;
+
 /// The figures of one run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Figures {
@@ -40,6 +43,14 @@ pub struct Figures {
     pub wear_max: u64,
     /// The mean writes over the blocks written.
     pub wear_mean: f64,
+    /// The least virtual time any driver could take for the run, ns
+    /// (`limit`); 0 where it cannot be told (an unknown medium).
+    pub limit_ns: u64,
+    /// The run's own virtual time, seconds: the drive clock since the
+    /// counters' reset (`virtual_s` counts from the drive's start, the
+    /// probing and formatting before the run included), where the drive
+    /// reports the clock at the reset.
+    pub run_virtual_s: f64,
 }
 
 impl Figures {
@@ -71,6 +82,20 @@ impl Figures {
         }
     }
 }
+
+impl Figures {
+    /// The limit's share of the run's virtual time, in percent: 100 is
+    /// what the drive allows.
+    pub fn limit_percent(&self) -> f64 {
+        if self.run_virtual_s > 0.0 {
+            self.limit_ns as f64 / 1e9 / self.run_virtual_s * 100.0
+        } else {
+            0.0
+        }
+    }
+}
+
+pub mod limit;
 
 fn rate(bytes: f64, secs: f64) -> f64 {
     if secs > 0.0 {
@@ -120,7 +145,34 @@ pub fn figures(run: &Value) -> Option<Figures> {
         } else {
             0.0
         },
+        limit_ns: per_drive(run, |r| {
+            limit::workload_of(r).map_or(0, |w| limit::limit(&w).total())
+        }),
+        run_virtual_s: per_drive(run, |r| {
+            r.get("counters").map_or(0, |c| {
+                count(c, "virtual_time_ns").saturating_sub(count(c, "clock_at_reset_ns"))
+            })
+        }) as f64
+            / 1e9,
     })
+}
+
+/// `f` of the run, or on a run over several drives (`"drives"`), the
+/// largest of `f` of each drive alone: the drives run side by side, so
+/// the run takes as long as its slowest, and so does its limit.
+fn per_drive(run: &Value, f: impl Fn(&Value) -> u64) -> u64 {
+    match run.get("drives").and_then(Value::as_array) {
+        Some(drives) if !drives.is_empty() => drives
+            .iter()
+            .map(|d| {
+                let mut one = run.clone();
+                one["counters"] = d.clone();
+                f(&one)
+            })
+            .max()
+            .unwrap_or(0),
+        _ => f(run),
+    }
 }
 
 fn driver_name(d: &str) -> &str {
@@ -138,9 +190,9 @@ pub fn table(runs: &[Value]) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{:<8} {:<8} {:<11} {:>6} {:>7} {:>5} {:>7} {:>6} {:>6} {:>6} {:>5} {:>8} {:>7} {:>6} {:>6} {:>9}",
+        "{:<8} {:<8} {:<11} {:>6} {:>7} {:>5} {:>7} {:>6} {:>6} {:>6} {:>5} {:>8} {:>7} {:>6} {:>6} {:>6} {:>9}",
         "medium", "workload", "driver", "userMB", "frames", "WA", "gathKiB", "writes", "reads",
-        "r<>w", "flush", "virtMB/s", "wallMB/s", "sysCPU", "rated%", "wear max/mean"
+        "r<>w", "flush", "virtMB/s", "wallMB/s", "sysCPU", "rated%", "%limit", "wear max/mean"
     );
     let mut by_case: BTreeMap<(String, String), Vec<&Value>> = BTreeMap::new();
     for r in runs {
@@ -159,10 +211,10 @@ pub fn table(runs: &[Value]) -> String {
                 Some(f) => {
                     let _ = writeln!(
                         s,
-                        "{:<8} {:<8} {:<11} {:>6.1} {:>7} {:>5.2} {:>7} {:>6} {:>6} {:>6} {:>5} {:>8.3} {:>7.3} {:>6.2} {:>6.1} {:>5}/{:<4.2}{}",
+                        "{:<8} {:<8} {:<11} {:>6.1} {:>7} {:>5.2} {:>7} {:>6} {:>6} {:>6} {:>5} {:>8.3} {:>7.3} {:>6.2} {:>6.1} {:>6.1} {:>5}/{:<4.2}{}",
                         medium, workload, name, f.user_bytes / 1e6, f.media_frames, f.amplification(),
                         f.gather_kib, f.writes, f.reads, f.switches, f.flushes, f.virtual_mbps(),
-                        f.wall_mbps(), f.sys_cpu_s, f.rated_percent(), f.wear_max, f.wear_mean,
+                        f.wall_mbps(), f.sys_cpu_s, f.rated_percent(), f.limit_percent(), f.wear_max, f.wear_mean,
                         cleanup_note(r)
                     );
                     pair.insert(driver, f);
@@ -265,6 +317,8 @@ pub fn summary(r: &Value) -> Value {
                 "guest_kernel_cpu_seconds": f.sys_cpu_s,
                 "rated_write_kB_per_s": f.rated_kbps,
                 "rated_percent": f.rated_percent(),
+                "limit_ns": f.limit_ns,
+                "pct_limit": f.limit_percent(),
                 "wear_max_writes_per_frame": f.wear_max,
                 "wear_mean_writes_per_frame": f.wear_mean,
                 "commands": r["counters"]["commands"].clone(),
@@ -275,7 +329,8 @@ pub fn summary(r: &Value) -> Value {
 }
 
 /// A line as scripts/bench writes it: the guest's figures under "run",
-/// next to what the host knows; one flat object.
+/// next to what the host knows; one flat object, with the counters of all
+/// its drives when it ran on several (`multi::merge_run`).
 pub fn flatten(mut v: Value) -> Value {
     if let Some(Value::Object(inner)) = v.as_object_mut().and_then(|o| o.remove("run")) {
         if let Some(o) = v.as_object_mut() {
@@ -284,7 +339,7 @@ pub fn flatten(mut v: Value) -> Value {
             }
         }
     }
-    v
+    multi::merge_run(v)
 }
 
 /// The figures that must not change from one run to the next.
@@ -388,6 +443,48 @@ mod tests {
         assert!((f.rated_percent() - 104.8576).abs() < 1e-6);
         assert!((f.wear_mean - 1.5).abs() < 1e-9);
         assert!((f.sys_cpu_s - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_limit_is_in_the_figures_table_and_json() {
+        // 4 blocks touched on CD-RW: 4 blocks at 10x CD and one WRITE.
+        let r = run("rust", 1024, 1_000_000_000);
+        let f = figures(&r).unwrap();
+        assert_eq!(f.limit_ns, 4 * (2352 * 1_000_000 / 1760) + 200_000);
+        assert!((f.limit_percent() - f.limit_ns as f64 / 1e7).abs() < 1e-9);
+        // Of the time since the counters' reset only.
+        let mut half = r.clone();
+        half["counters"]["clock_at_reset_ns"] = json!(500_000_000u64);
+        let h = figures(&half).unwrap();
+        assert!((h.limit_percent() - 2.0 * f.limit_percent()).abs() < 1e-9);
+        let s = summary(&r);
+        assert_eq!(s["figures"]["limit_ns"], json!(f.limit_ns));
+        assert!(s["figures"]["pct_limit"].as_f64().unwrap() > 0.0);
+        let t = table(&[r]);
+        assert!(t.lines().next().unwrap().contains("%limit"));
+        assert!(t.contains(&format!("{:>6.1}", f.limit_percent())), "{t}");
+    }
+
+    #[test]
+    fn several_drives_take_as_long_as_the_slowest_and_so_does_the_limit() {
+        let one = run("rust", 1024, 1_000_000_000);
+        let drive = |vt: u64, reset: u64, touched: u64| {
+            let mut c = one["counters"].clone();
+            c["virtual_time_ns"] = json!(vt);
+            c["clock_at_reset_ns"] = json!(reset);
+            c["wear"]["blocks_touched"] = json!(touched);
+            c
+        };
+        let mut multi = one.clone();
+        multi["drives"] = json!([
+            drive(3_000_000_000, 1_000_000_000, 4),
+            drive(2_500_000_000, 0, 8)
+        ]);
+        let f = figures(&multi::merge_run(multi)).unwrap();
+        // The second drive ran 2.5 s since its reset, the first 2 s; the
+        // second touched more blocks: its limit, not the sum of both.
+        assert!((f.run_virtual_s - 2.5).abs() < 1e-9);
+        assert_eq!(f.limit_ns, 8 * (2352 * 1_000_000 / 1760) + 200_000);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `pkt-bench RUNS.jsonl OUT.json`: the benchmark's report (see
-//! scripts/bench and Documentation/benchmarks.rst).
+//! scripts/bench and Documentation/benchmarks.rst); `pkt-bench chart
+//! OUT.json CHART.svg`: its chart (`pkt_bench::chart`).
 //!
 //! Each input line is one run: what tests/guest/bench/run.sh printed (the
 //! drive's counters, the guest's clocks) wrapped by scripts/bench with the
@@ -41,15 +42,38 @@ fn compare(a: &str, b: &str) -> ExitCode {
     }
 }
 
+/// `pkt-bench chart RESULTS.json OUT.svg`: the chart of a results file.
+fn chart(input: &str, output: &str) -> ExitCode {
+    let svg = std::fs::read_to_string(input)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str::<Value>(&t).map_err(|e| e.to_string()))
+        .and_then(|v| pkt_bench::chart::render(&v))
+        .and_then(|svg| std::fs::write(output, svg).map_err(|e| e.to_string()));
+    match svg {
+        Ok(()) => {
+            println!("chart: {output}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("pkt-bench: chart of {input}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if let [_, cmd, a, b] = args.as_slice() {
-        if cmd == "compare" {
-            return compare(a, b);
+        match cmd.as_str() {
+            "compare" => return compare(a, b),
+            "chart" => return chart(a, b),
+            _ => {}
         }
     }
     let [_, input, output] = args.as_slice() else {
-        eprintln!("usage: pkt-bench RUNS.jsonl OUT.json | pkt-bench compare A.json B.json");
+        eprintln!(
+            "usage: pkt-bench RUNS.jsonl OUT.json | pkt-bench compare A.json B.json | pkt-bench chart OUT.json CHART.svg"
+        );
         return ExitCode::from(2);
     };
     let text = match std::fs::read_to_string(input) {

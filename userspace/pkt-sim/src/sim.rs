@@ -648,6 +648,7 @@ pub fn replay(trace: &Trace, opts: &Options) -> Result<Outcome, String> {
     let mut counters: Value =
         serde_json::from_str(&ex.drive.counters_json()).map_err(|e| e.to_string())?;
     counters["virtual_time_ns"] = json!(clock_at_reset + (ex.drive.now() - clock_at_reset_sim));
+    counters["clock_at_reset_ns"] = json!(clock_at_reset);
     let reset_us = records
         .iter()
         .find(|r| r.event == Event::Reset)
