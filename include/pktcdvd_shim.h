@@ -124,6 +124,7 @@ void pktrs_bio_remap(struct bio *bio, struct file *cd);
 /* Flags of a write bio as Rust sees them. */
 #define PKTRS_BIO_PREFLUSH 1	/* the drive cache must be flushed first */
 #define PKTRS_BIO_FUA 2		/* the data must be durable on completion */
+#define PKTRS_BIO_AWAITED 4	/* REQ_SYNC and REQ_IDLE: its writer waits */
 
 /* BIO operations as Rust sees them. */
 #define PKTRS_BIO_READ 0

@@ -109,9 +109,11 @@ pub(crate) const BIO_READ: c_int = 0;
 pub(crate) const BIO_WRITE: c_int = 1;
 pub(crate) const BIO_FLUSH: c_int = 2;
 
-/// `PKTRS_BIO_PREFLUSH`, `PKTRS_BIO_FUA`: flags of a write bio.
+/// `PKTRS_BIO_PREFLUSH`, `PKTRS_BIO_FUA`, `PKTRS_BIO_AWAITED`: flags of a
+/// write bio.
 pub(crate) const BIO_PREFLUSH: u32 = 1;
 pub(crate) const BIO_FUA: u32 = 2;
+pub(crate) const BIO_AWAITED: u32 = 4;
 
 /// `BLK_OPEN_WRITE` in the raw open mode (the shim asserts it is bit 1).
 pub(crate) const BLK_OPEN_WRITE: u32 = 1 << 1;

@@ -72,6 +72,7 @@ impl PktDevice {
         let frames = u64::from(bytes) / zone::FRAME_BYTES;
         let preflush = flags & shim::BIO_PREFLUSH != 0 || bytes == 0;
         let fua = flags & shim::BIO_FUA != 0 && bytes > 0;
+        let awaited = flags & shim::BIO_AWAITED != 0;
         let needed = |g: Geometry| {
             let pieces = g.zones_touched(first, frames).unwrap_or(0) as usize;
             pieces + usize::from(preflush) + usize::from(fua)
@@ -111,11 +112,11 @@ impl PktDevice {
         }
         for s in geometry.shares(first, frames) {
             if s.last {
-                q.push(Request::Write(Piece { request: bio, skip: s.skip, frame: s.frame, frames: s.frames, hold: fua }));
+                q.push(Request::Write(Piece { request: bio, skip: s.skip, frame: s.frame, frames: s.frames, hold: fua, awaited }));
                 break;
             }
             let share = bio.share();
-            q.push(Request::Write(Piece { request: share, skip: s.skip, frame: s.frame, frames: s.frames, hold: false }));
+            q.push(Request::Write(Piece { request: share, skip: s.skip, frame: s.frame, frames: s.frames, hold: false, awaited }));
         }
         if fua {
             q.push(Request::Barrier(None));

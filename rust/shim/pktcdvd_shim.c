@@ -512,6 +512,10 @@ static void pkt_submit_bio(struct bio *bio)
 		flags |= PKTRS_BIO_PREFLUSH;
 	if (bio->bi_opf & REQ_FUA)
 		flags |= PKTRS_BIO_FUA;
+	/* A synchronous direct write (block/fops.c, fs/direct-io.c and
+	 * iomap set both); writeback, even WB_SYNC_ALL, sets no REQ_IDLE. */
+	if ((bio->bi_opf & (REQ_SYNC | REQ_IDLE)) == (REQ_SYNC | REQ_IDLE))
+		flags |= PKTRS_BIO_AWAITED;
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 		op = PKTRS_BIO_READ;

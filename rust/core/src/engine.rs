@@ -27,6 +27,9 @@
 //! - A partly covered zone waits for more, until one of
 //!   ([`Engine::idle`] and [`Engine::timer`] for the time limits,
 //!   [`Engine::write`] for the counts):
+//!   - its writer waits for it ([`Piece::awaited`]) and nothing is
+//!     queued: nothing more can come for it before that writer has its
+//!     answer, so waiting would only delay the writer;
 //!   - the writers paused: no write for [`Limits::gather`] ticks from
 //!     when the executor had nothing to do, and none in one more tick
 //!     (a virtual machine whose host stopped it fires its timer before
@@ -145,6 +148,11 @@ pub struct Piece<T> {
     pub frames: u32,
     /// Complete it only after the next barrier's SYNCHRONIZE CACHE (FUA).
     pub hold: bool,
+    /// Its writer waits for it and sends nothing more meanwhile (a bio
+    /// with both REQ_SYNC and REQ_IDLE: a direct write of a synchronous
+    /// writer; writeback never sets REQ_IDLE).  Once nothing is queued,
+    /// its zone is written at once.
+    pub awaited: bool,
 }
 
 /// What the engine asks its executor to do.
@@ -239,6 +247,9 @@ pub enum Due {
     Quiet,
     /// The oldest zone waited its longest: write the zones that did.
     MaxGather,
+    /// Nothing is queued and a writer waits for a zone: write the zones
+    /// that hold an awaited piece.
+    Awaited,
     /// Written packets and no request for a while: flush the drive.
     QuietFlush,
 }
@@ -292,6 +303,8 @@ pub struct ZoneSlot {
     since: Tick,
     /// `Engine::arrivals` when its first piece came.
     first_piece: u64,
+    /// One of its pieces is awaited ([`Piece::awaited`]).
+    awaited: bool,
     /// Its pieces, in arrival order: first and last slot.
     head: u32,
     tail: u32,
@@ -469,6 +482,9 @@ impl<'a, T> Engine<'a, T> {
 
     /// With nothing queued at `now`: how long to wait, or what is due.
     pub fn idle(&mut self, now: Tick) -> Wait {
+        if self.waiting().iter().any(|z| z.awaited) {
+            return Wait::Due(Due::Awaited);
+        }
         let oldest = self
             .waiting()
             .iter()
@@ -504,8 +520,15 @@ impl<'a, T> Engine<'a, T> {
     /// Does what [`Engine::idle`] said was due.
     pub fn timer(&mut self, due: Due, ex: &mut impl Execute<T>) {
         match due {
-            Due::Quiet => self.write_waiting(true, ex),
-            Due::MaxGather => self.write_waiting(false, ex),
+            Due::Quiet => self.write_waiting(|_| true, ex),
+            Due::MaxGather => {
+                let (now, max_gather) = (ex.now(), self.limits.max_gather);
+                self.write_waiting(
+                    move |z| ticks::at_or_after(now, ticks::after(z.since, max_gather)),
+                    ex,
+                )
+            }
+            Due::Awaited => self.write_waiting(|z| z.awaited, ex),
             Due::QuietFlush => {
                 self.flush_at = None;
                 let _ = self.flush_if_written(ex);
@@ -552,6 +575,7 @@ impl<'a, T> Engine<'a, T> {
                     covered: Coverage::none(),
                     since: ex.now(),
                     first_piece: self.arrivals,
+                    awaited: false,
                     head: NONE,
                     tail: NONE,
                 };
@@ -561,6 +585,7 @@ impl<'a, T> Engine<'a, T> {
         };
         self.arrivals += 1;
         let (first, frames) = ((piece.frame - zone) as u32, piece.frames);
+        self.zones[at].awaited |= piece.awaited;
         let slot = self.free;
         self.free = self.pieces[slot as usize].next;
         self.pieces[slot as usize] = PieceSlot {
@@ -624,7 +649,7 @@ impl<'a, T> Engine<'a, T> {
     /// The session ends: every waiting zone is written.  When nothing more
     /// comes, [`Engine::finish`].
     pub fn write_all(&mut self, ex: &mut impl Execute<T>) {
-        self.write_waiting(true, ex);
+        self.write_waiting(|_| true, ex);
     }
 
     /// The session's last step: everything written, the drive flushed,
@@ -651,11 +676,8 @@ impl<'a, T> Engine<'a, T> {
         }
     }
 
-    /// Writes the waiting zones whose `max_gather` is up, or all of them,
-    /// in C-SCAN order.
-    fn write_waiting(&mut self, all: bool, ex: &mut impl Execute<T>) {
-        let now = ex.now();
-        let max_gather = self.limits.max_gather;
+    /// Writes the waiting zones that are `due`, in C-SCAN order.
+    fn write_waiting(&mut self, due: impl Fn(&ZoneSlot) -> bool, ex: &mut impl Execute<T>) {
         loop {
             // The first due zone at or after the position, else the lowest.
             let position = self.position;
@@ -663,7 +685,7 @@ impl<'a, T> Engine<'a, T> {
                 .waiting()
                 .iter()
                 .enumerate()
-                .filter(|(_, z)| all || ticks::at_or_after(now, ticks::after(z.since, max_gather)))
+                .filter(|(_, z)| due(z))
                 .min_by_key(|(_, z)| (z.zone < position, z.zone))
                 .map(|(i, _)| i);
             let Some(i) = pick else { break };

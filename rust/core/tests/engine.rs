@@ -129,6 +129,8 @@ enum Op {
         frames: u32,
         preflush: bool,
         fua: bool,
+        /// Its writer waits for it (REQ_SYNC | REQ_IDLE).
+        awaited: bool,
     },
     /// An empty flush bio.
     Flush,
@@ -310,6 +312,7 @@ fn gen_case(seed: u64) -> (Config, Vec<Op>) {
                     frames,
                     preflush: r.chance(80),
                     fua: r.chance(100),
+                    awaited: r.chance(150),
                 }
             }
             55..=64 => {
@@ -544,6 +547,8 @@ struct Bio {
     result: Result<(), Errno>,
     fua: bool,
     preflush: bool,
+    /// Its writer waits for it ([`Piece::awaited`]).
+    awaited: bool,
     done: bool,
     /// Trace length when it was handed in.
     arrived_at: usize,
@@ -710,6 +715,19 @@ impl Sim {
             }) => Some((bio, frame, frames, skip, hold, zone)),
             _ => None,
         }
+    }
+
+    /// A zone waiting with an awaited piece, if any.
+    fn awaited_waiting(&self) -> Option<u64> {
+        self.pending
+            .iter()
+            .find(|(_, ids)| {
+                ids.iter().any(|&id| {
+                    self.piece(id)
+                        .is_some_and(|(bio, ..)| self.bios[bio].awaited)
+                })
+            })
+            .map(|(&z, _)| z)
     }
 
     /// Whether `zone` is the first frame of a zone wholly on the medium.
@@ -1521,7 +1539,7 @@ impl Driver<'_> {
     }
 
     /// A write bio, cut as `PktDevice::submit_write` cuts it.
-    fn write(&mut self, frame: u64, frames: u32, preflush: bool, fua: bool) {
+    fn write(&mut self, frame: u64, frames: u32, preflush: bool, fua: bool, awaited: bool) {
         let bio = self.sim.bios.len();
         let zones = self
             .geometry
@@ -1534,6 +1552,7 @@ impl Driver<'_> {
             result: Ok(()),
             fua,
             preflush,
+            awaited,
             done: false,
             arrived_at: self.sim.trace.len(),
         });
@@ -1576,6 +1595,7 @@ impl Driver<'_> {
                 frame: f,
                 frames: n as u32,
                 hold,
+                awaited,
             };
             self.e.write(piece, &mut self.sim);
             if let Some(i) = self.sim.incoming.take() {
@@ -1622,7 +1642,13 @@ impl Driver<'_> {
         let deadline = ticks::after(self.sim.now, t);
         self.e.begin_wait(self.sim.now);
         for _ in 0..100_000 {
+            let awaited = self.sim.awaited_waiting();
             let w = self.e.idle(self.sim.now);
+            if awaited.is_some() != (w == Wait::Due(Due::Awaited)) {
+                self.sim.err(format!(
+                    "nothing queued, awaited pieces waiting {awaited:?}, and idle says {w:?}"
+                ));
+            }
             match w {
                 Wait::Idle => {
                     self.sim.now = deadline;
@@ -1643,6 +1669,11 @@ impl Driver<'_> {
                     let t = self.sim.rel();
                     self.sim.trace.push(Ev::Timer(d, t));
                     self.e.timer(d, &mut self.sim);
+                    if let Some(z) = self.sim.awaited_waiting().filter(|_| d == Due::Awaited) {
+                        self.sim.err(format!(
+                            "z{z} still waits with an awaited piece after {d:?}"
+                        ));
+                    }
                     if ticks::at_or_after(self.sim.now, deadline) {
                         return Some(w);
                     }
@@ -1707,7 +1738,8 @@ fn run(cfg: &Config, ops: &[Op]) -> Outcome {
                 frames,
                 preflush,
                 fua,
-            } => d.write(frame, frames, preflush, fua),
+                awaited,
+            } => d.write(frame, frames, preflush, fua, awaited),
             Op::Read { frame, frames } => d.read(frame, frames),
             Op::Flush => d.flush(),
             Op::Fail(k) => d.sim.armed[k as usize] += 1,
@@ -1831,10 +1863,20 @@ fn shrink(cfg: &Config, ops: &[Op]) -> (Config, Vec<Op>) {
         cfg = simpler;
     }
     for i in 0..ops.len() {
-        for flag in 0..2 {
+        for flag in 0..3 {
             let mut cand = ops.clone();
-            if let Op::Write { preflush, fua, .. } = &mut cand[i] {
-                let f = if flag == 0 { preflush } else { fua };
+            if let Op::Write {
+                preflush,
+                fua,
+                awaited,
+                ..
+            } = &mut cand[i]
+            {
+                let f = match flag {
+                    0 => preflush,
+                    1 => fua,
+                    _ => awaited,
+                };
                 if !*f {
                     continue;
                 }
@@ -1940,6 +1982,18 @@ fn w(frame: u64, frames: u32) -> Op {
         frames,
         preflush: false,
         fua: false,
+        awaited: false,
+    }
+}
+
+/// A write whose writer waits for it (a synchronous direct write).
+fn sync(frame: u64, frames: u32) -> Op {
+    Op::Write {
+        frame,
+        frames,
+        preflush: false,
+        fua: false,
+        awaited: true,
     }
 }
 
@@ -1949,6 +2003,7 @@ fn fua(frame: u64, frames: u32) -> Op {
         frames,
         preflush: false,
         fua: true,
+        awaited: false,
     }
 }
 
@@ -2065,6 +2120,65 @@ fn partial_zone_waits_for_the_writers_pause() {
             "packet z0 n1 ok",
             "timer QuietFlush @23",
             "take @101",
+        ],
+    );
+}
+
+#[test]
+fn an_awaited_zone_is_written_once_nothing_is_queued() {
+    // A synchronous writer waits for its one piece: no pause to wait for.
+    expect(
+        &Config::unit(),
+        &[sync(0, 1), gap(100)],
+        all,
+        &[
+            "take @0",
+            "in r0 0+1",
+            "timer Awaited @0",
+            "gather b0 z0 1+3",
+            "fill b0 @0 r0 skip0 n1",
+            "write b0 z0",
+            "packet z0 n1 ok",
+            "done r0 ok",
+            "writes 1",
+            "timer QuietFlush @20",
+            "sync",
+            "take @100",
+            "stop",
+            "finish ok",
+        ],
+    );
+    let keep = |e: &Ev| matches!(e, Ev::Take(_) | Ev::Timer(..) | Ev::PacketDone { .. });
+    // Queued with others (gap 0: the queue was not empty), it waits with
+    // them; then only its zone goes, and the writeback zone waits for the
+    // writers' pause as before.
+    expect(
+        &Config::unit(),
+        &[w(8, 1), gap(0), sync(0, 1), sync(1, 1), gap(100)],
+        keep,
+        &[
+            "take @0",
+            "take @0",
+            "timer Awaited @0",
+            "packet z0 n2 ok",
+            "timer Quiet @3",
+            "packet z8 n1 ok",
+            "timer QuietFlush @23",
+            "take @100",
+        ],
+    );
+    // A bio over two zones: the writer waits for both.
+    expect(
+        &Config::unit(),
+        &[sync(2, 4), gap(100)],
+        keep,
+        &[
+            "take @0",
+            "timer Awaited @0",
+            "packet z0 n2 ok",
+            "packet z4 n2 ok",
+            "timer QuietFlush @20",
+            "take @100",
         ],
     );
 }

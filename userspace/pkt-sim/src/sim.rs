@@ -417,6 +417,9 @@ fn submit(
                     frame: s.frame,
                     frames: s.frames,
                     hold: fua && s.last,
+                    // The traces are of writeback (blktrace's rwbs does
+                    // not show REQ_IDLE): no writer waits.
+                    awaited: false,
                 };
                 queue.push_back(Request::Write(piece));
             }
