@@ -188,8 +188,10 @@ qemu-test: module-env
 demo:
 	scripts/demo
 
+# BENCH_ARGS: scripts/bench's options (--media, --workloads, --drivers,
+# --pace F).
 bench:
-	scripts/bench
+	scripts/bench $(BENCH_ARGS)
 
 bench-quick:
 	scripts/bench --quick
