@@ -12,5 +12,6 @@
 //! "Replaying on the host".
 
 pub mod compare;
+pub mod perfect;
 pub mod sim;
 pub mod trace;

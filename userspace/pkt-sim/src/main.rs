@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! pkt-sim [--json] [--buffers N] [--instant] TRACE...
-//!     replay each trace; print the bench's table (or, with --json, one
-//!     run line per trace in scripts/bench's shape, for pkt-bench)
+//!     replay each trace; print the bench's table and the packet writes
+//!     against a perfect gatherer's (or, with --json, one run line per
+//!     trace in scripts/bench's shape, for pkt-bench)
 //! pkt-sim compare [--buffers N] [--instant] TRACE...
 //!     replay each trace and compare every figure with the guest's
 //!     (NAME.guest.json next to NAME.trace.gz); exit 1 if any differs
@@ -19,6 +20,7 @@
 use clap::{Args, Parser, Subcommand};
 use pkt_bench::{flatten, table};
 use pkt_sim::compare::{command_order, rows};
+use pkt_sim::perfect;
 use pkt_sim::sim::{replay, Options, Outcome, Service};
 use pkt_sim::trace::{import_ftrace, Trace};
 use serde_json::{json, Value};
@@ -181,6 +183,7 @@ fn import(ftrace: &str, dev: &str, kv: &[String]) -> Result<ExitCode, String> {
 fn replay_all(args: &ReplayArgs, json_out: bool) -> Result<ExitCode, String> {
     let opts = args.options();
     let mut runs = Vec::new();
+    let mut gathering = String::new();
     for path in &args.traces {
         let trace = Trace::read(path)?;
         let outcome = replay(&trace, &opts).map_err(|e| format!("{path}: {e}"))?;
@@ -189,9 +192,16 @@ fn replay_all(args: &ReplayArgs, json_out: bool) -> Result<ExitCode, String> {
             println!("{line}");
         }
         runs.push(flatten(line));
+        let written = outcome.packet_writes();
+        let perfect = perfect::packets(&trace, outcome.geometry);
+        gathering += &format!(
+            "{path}: {written} packet writes, a perfect gatherer's {perfect} ({:.2}x)\n",
+            written as f64 / perfect.max(1) as f64
+        );
     }
     if !json_out {
         print!("{}", table(&runs));
+        print!("{gathering}");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -114,6 +114,16 @@ pub struct Outcome {
     /// Requests not completed when the replay ended (written by the
     /// engine only later, or held for a flush).
     pub pending: usize,
+    /// The session's packet geometry (the probe's decision).
+    pub geometry: Geometry,
+}
+
+impl Outcome {
+    /// WRITE (10) commands after the reset: one per packet on the
+    /// fixed-packet media the traces are of.
+    pub fn packet_writes(&self) -> u64 {
+        self.commands.iter().filter(|c| c.op == 0x2a).count() as u64
+    }
 }
 
 /// A store that keeps nothing: the figures do not depend on the data.
@@ -676,6 +686,7 @@ pub fn replay(trace: &Trace, opts: &Options) -> Result<Outcome, String> {
         requests,
         failed: ex.bios.iter().filter(|b| b.shares == 0 && b.failed).count(),
         pending: ex.bios.iter().filter(|b| b.shares > 0).count(),
+        geometry,
     })
 }
 

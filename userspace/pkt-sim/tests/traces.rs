@@ -4,6 +4,7 @@
 //! guest's order.
 
 use pkt_sim::compare::{command_order, rows};
+use pkt_sim::perfect;
 use pkt_sim::sim::{replay, Options};
 use pkt_sim::trace::Trace;
 use serde_json::Value;
@@ -53,6 +54,32 @@ fn replays_equal_the_guest_bench() {
                     r.figure, r.guest, r.sim
                 ));
             }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Issue 21's goal: on UDF untar the engine writes at most 1.2x the
+/// packets of a perfect gatherer of the same requests; and no replay
+/// writes fewer than that bound (else the bound is wrong).
+#[test]
+fn gathering_is_near_perfect() {
+    let mut failures = Vec::new();
+    for path in &traces() {
+        let p = path.to_string_lossy().to_string();
+        let trace = Trace::read(&p).unwrap();
+        let outcome = replay(&trace, &Options::default()).unwrap();
+        let written = outcome.packet_writes();
+        let perfect = perfect::packets(&trace, outcome.geometry);
+        let ratio = written as f64 / perfect.max(1) as f64;
+        eprintln!("{p}: {written} packet writes, perfect {perfect} ({ratio:.3}x)");
+        if perfect == 0 || written < perfect {
+            failures.push(format!(
+                "{p}: {written} packet writes under the bound {perfect}"
+            ));
+        }
+        if p.contains("untar") && ratio > 1.2 {
+            failures.push(format!("{p}: {ratio:.3}x a perfect gatherer's packets"));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
