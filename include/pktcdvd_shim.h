@@ -159,6 +159,17 @@ void pktrs_buf_fill_from_bio(struct pktrs_buf *buf, u32 first, struct bio *bio, 
  */
 int pktrs_buf_io(struct pktrs_buf *buf, struct file *cd, u64 zone_sector, u32 first,
 		 u32 count, bool write);
+/*
+ * Writes the @count whole buffers @bufs (of one packet size) to the
+ * adjacent zones from @zone_sector on, in that order, as one bio, and
+ * waits for it.  0 or -errno (-EINVAL for more than one bio can carry).
+ */
+int pktrs_bufs_write(struct pktrs_buf *const *bufs, u32 count, struct file *cd, u64 zone_sector);
+/*
+ * The most frames of packet buffers one bio to @cd's drive carries without
+ * the block layer splitting it (its request size and segments).
+ */
+u32 pktrs_max_write_frames(struct file *cd);
 
 /* ---- The worker thread ---- */
 

@@ -101,6 +101,13 @@ impl CdHandle {
         Ok(last)
     }
 
+    /// The most frames one write bio to the drive carries without the
+    /// block layer splitting it.
+    pub(crate) fn max_write_frames(&self) -> u32 {
+        // SAFETY: the file is open.
+        unsafe { shim::pktrs_max_write_frames(self.raw()) }
+    }
+
     /// Sets the handle's block size.
     pub(crate) fn set_blocksize(&self, size: c_int) -> Result<(), Errno> {
         // SAFETY: the file is open.

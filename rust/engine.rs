@@ -16,7 +16,7 @@ use crate::device::PktDevice;
 use crate::packet::PacketBuf;
 use crate::pktcore::mmc::cdb;
 use crate::pktcore::{
-    engine::{Action, Due, Engine, Execute, Limits, Tables, Wait},
+    engine::{Action, Due, Engine, Execute, Limits, Tables, Wait, MAX_RUN},
     errno::Errno,
     ticks::Tick,
 };
@@ -51,7 +51,16 @@ impl Execute<OwnedBio> for Executor<'_> {
                 }
                 Ok(())
             }
-            Action::WritePacket { buffer, zone } => self.buffers.get_mut(buffer).ok_or(Errno::Io)?.write(cd, zone),
+            Action::WritePackets { zone, buffers: &[buffer] } => {
+                self.buffers.get_mut(buffer).ok_or(Errno::Io)?.write(cd, zone)
+            }
+            Action::WritePackets { zone, buffers } => {
+                let mut run = [None; MAX_RUN];
+                for (slot, &i) in run.iter_mut().zip(buffers) {
+                    *slot = self.buffers.get(i);
+                }
+                PacketBuf::write_run(cd, zone, run.get(..buffers.len()).ok_or(Errno::Io)?)
+            }
             Action::SynchronizeCache => {
                 cd.synchronize_cache().map_err(|_| Errno::Io)?;
                 // A unit attention that another command met first (the
@@ -109,7 +118,12 @@ pub(crate) fn run(dev: &PktDevice) {
     let mut tables = session.tables;
     let mut batch = session.batch;
     let mut ex = Executor { dev, buffers: session.buffers };
-    let limits = Limits::new(shim::ms_to_jiffies);
+    // Random-writable media: adjacent whole packets in one WRITE, as many
+    // as the drive takes in one command.
+    let limits = Limits {
+        max_run: settings.packets_per_write(dev.cd_handle().max_write_frames()),
+        ..Limits::new(shim::ms_to_jiffies)
+    };
     let tables = Tables {
         pieces: &mut tables.pieces,
         zones: &mut tables.zones,

@@ -6,7 +6,7 @@
 
 use crate::bio::OwnedBio;
 use crate::cdrom::CdHandle;
-use crate::pktcore::{errno::Errno, zone::SECTORS_PER_FRAME};
+use crate::pktcore::{engine::MAX_RUN, errno::Errno, zone::SECTORS_PER_FRAME};
 use crate::shim::{self, PktBuf};
 use core::ptr::NonNull;
 
@@ -51,6 +51,24 @@ impl PacketBuf {
     /// Writes the whole packet to zone `zone`, as one WRITE.
     pub(crate) fn write(&mut self, cd: &CdHandle, zone: u64) -> Result<(), Errno> {
         self.io(cd, zone, 0, self.frames, true)
+    }
+
+    /// Writes `bufs` (packets of one size) to the adjacent zones from
+    /// `zone` on, in that order, as one WRITE.  `EIO` if one is missing.
+    pub(crate) fn write_run(cd: &CdHandle, zone: u64, bufs: &[Option<&PacketBuf>]) -> Result<(), Errno> {
+        let mut raw = [core::ptr::null_mut(); MAX_RUN];
+        if bufs.len() > MAX_RUN {
+            return Err(Errno::Io);
+        }
+        for (r, b) in raw.iter_mut().zip(bufs) {
+            *r = b.ok_or(Errno::Io)?.buf.as_ptr();
+        }
+        // SAFETY: each pointer is an allocated buffer (type invariant),
+        // borrowed for the call and used only by the worker; `cd` is an
+        // open handle; the shim checks the count and the buffers' sizes.
+        Errno::check(unsafe {
+            shim::pktrs_bufs_write(raw.as_ptr(), bufs.len() as u32, cd.as_raw(), zone * SECTORS_PER_FRAME)
+        })
     }
 
     fn io(&mut self, cd: &CdHandle, zone: u64, first: u32, count: u32, write: bool) -> Result<(), Errno> {

@@ -91,6 +91,8 @@ extern "C" {
     pub(crate) fn pktrs_buf_free(buf: *mut PktBuf);
     pub(crate) fn pktrs_buf_fill_from_bio(buf: *mut PktBuf, first: u32, bio: *mut Bio, skip: u32, frames: u32);
     pub(crate) fn pktrs_buf_io(buf: *mut PktBuf, cd: *mut File, zone_sector: u64, first: u32, count: u32, write: bool) -> c_int;
+    pub(crate) fn pktrs_bufs_write(bufs: *const *mut PktBuf, count: u32, cd: *mut File, zone_sector: u64) -> c_int;
+    pub(crate) fn pktrs_max_write_frames(cd: *mut File) -> u32;
 
     pub(crate) fn pktrs_worker_start(pd: *const c_void, name: *const u8) -> *mut Task;
     pub(crate) fn pktrs_worker_stop(task: *mut Task);

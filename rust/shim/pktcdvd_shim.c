@@ -768,6 +768,45 @@ int pktrs_buf_io(struct pktrs_buf *buf, struct file *cd, u64 zone_sector, u32 fi
 	return ret;
 }
 
+int pktrs_bufs_write(struct pktrs_buf *const *bufs, u32 count, struct file *cd, u64 zone_sector)
+{
+	u32 i, frames, pages;
+	struct bio *bio;
+	int ret;
+
+	if (!count || !bufs[0])
+		return -EINVAL;
+	frames = bufs[0]->frames;
+	pages = DIV_ROUND_UP(frames, PKT_FRAMES_PER_PAGE);
+	if ((u64)count * pages > BIO_MAX_VECS)
+		return -EINVAL;
+	for (i = 0; i < count; i++)
+		if (!bufs[i] || bufs[i]->frames != frames)
+			return -EINVAL;
+	bio = bio_alloc(file_bdev(cd), count * pages, REQ_OP_WRITE | REQ_SYNC, GFP_NOIO);
+	bio->bi_iter.bi_sector = zone_sector;
+	for (i = 0; i < count; i++) {
+		size_t off, end = (size_t)frames * PKT_FRAME_SIZE;
+
+		for (off = 0; off < end; off += PAGE_SIZE)
+			__bio_add_page(bio, bufs[i]->pages[off / PAGE_SIZE],
+				       min_t(size_t, PAGE_SIZE, end - off), 0);
+	}
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
+}
+
+u32 pktrs_max_write_frames(struct file *cd)
+{
+	struct request_queue *q = bdev_get_queue(file_bdev(cd));
+	u32 by_size = queue_max_sectors(q) / (PKT_FRAME_SIZE >> SECTOR_SHIFT);
+	/* Each page of a buffer may be a segment of its own. */
+	u32 by_segments = min_t(u32, queue_max_segments(q), BIO_MAX_VECS) * PKT_FRAMES_PER_PAGE;
+
+	return min(by_size, by_segments);
+}
+
 /* ---- The worker thread ---- */
 
 static int pkt_worker_fn(void *pd)

@@ -30,7 +30,7 @@ for n in 0 1 2 3 4 5 6 7; do echo "d$n: $(grep -E 'WRITE:' /tmp/fio.$n | head -n
 echo "eight fio runs in ${took}s"
 check_eq "fio with verify on eight pkt nodes at once: all passed" 00000000 "$rcs"
 for n in 0 1 2 3 4 5 6 7; do
-	check_eq "drive $n: every WRITE one whole, aligned packet" 0 "$(json_num "$(drive_ctl $n counters)" unaligned_writes)"
+	check_eq "drive $n: every WRITE covered whole, aligned packets" 0 "$(json_num "$(drive_ctl $n counters)" unaligned_writes)"
 	check "drive $n: teardown" pktsetup -d d$n
 done
 check "unload" rmmod pktcdvd

@@ -3,5 +3,6 @@
 #
 # The packet engine on bdre: see tests/guest/lib/engine-media.sh.
 # pkttest-drives: bdre:131072
+JOINED_WRITES=1
 MKUDFFS_ARGS="--media-type=hd --blocksize=2048"
 . /tests/lib/engine-media.sh

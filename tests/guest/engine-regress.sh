@@ -57,7 +57,7 @@ c=$(drive_ctl 0 counters)
 check_eq "CD-RW: no write refused by the drive" 0 "$(json_num "$c" refused_misaligned_writes)"
 check_eq "CD-RW: every WRITE one whole aligned packet" 0 "$(json_num "$c" unaligned_writes)"
 c=$(drive_ctl 1 counters)
-check_eq "DVD+RW: every WRITE one whole aligned ECC block" 0 "$(json_num "$c" unaligned_writes)"
+check_eq "DVD+RW: every WRITE covered whole aligned ECC blocks" 0 "$(json_num "$c" unaligned_writes)"
 check_eq "DVD+RW: so the drive never had to read-modify-write" 0 "$(json_num "$c" rmw_events)"
 check "teardown" sh -c "pktsetup -d cd && pktsetup -d dvd"
 finish

@@ -7,7 +7,8 @@
 //! [`Piece`]s, each a share of the bio) -> zone (pieces gathered per zone,
 //! in arrival order) -> packet (missing frames read from the disc, each
 //! piece copied in at its own frame offset, later pieces over earlier
-//! ones) -> drive (exactly one whole, aligned WRITE per packet) ->
+//! ones) -> drive (whole, aligned packets: one WRITE each, or on
+//! random-writable media one WRITE for a run of adjacent full ones) ->
 //! completion (every piece ends with its packet's result: never success
 //! for data that did not reach the disc).
 //!
@@ -23,7 +24,14 @@
 //! # The rules, and where they live
 //!
 //! - A zone is written as soon as its packet is fully covered
-//!   ([`Engine::write`]).
+//!   ([`Engine::write`]).  Where one WRITE may carry several packets
+//!   ([`Limits::max_run`] above 1: random-writable media), a full zone
+//!   waits instead while the pieces go to the zone after it, until
+//!   [`Limits::max_run`] adjacent full zones wait, a piece goes elsewhere,
+//!   or nothing is queued ([`Due::Full`]); then the adjacent full zones
+//!   go in one WRITE (a run).  If that WRITE fails, each packet of
+//!   the run is written again alone and ends with its own result, so a
+//!   writer's result never depends on its neighbours'.
 //! - A partly covered zone waits for more, until one of
 //!   ([`Engine::idle`] and [`Engine::timer`] for the time limits,
 //!   [`Engine::write`] for the counts):
@@ -86,6 +94,8 @@ pub const MAX_GATHER_PIECES: u32 = 2048;
 pub const MAX_WAITING_ZONES: u32 = 256;
 /// Bytes of reads in a row after which the drive may read at full speed.
 pub const FAST_READS: u64 = 512 * 1024;
+/// The most packets one WRITE carries.
+pub const MAX_RUN: usize = 16;
 
 /// SET CD SPEED's "as fast as the drive can".
 pub const FASTEST: u16 = 0xffff;
@@ -105,6 +115,10 @@ pub struct Limits {
     pub max_waiting_zones: u32,
     /// See [`FAST_READS`].
     pub fast_reads: u64,
+    /// Packets one WRITE may carry (at most [`MAX_RUN`] and the number of
+    /// buffers are used): 1 where each WRITE must be one packet (fixed
+    /// packets), more where the drive takes any whole blocks.
+    pub max_run: u32,
 }
 
 impl Limits {
@@ -118,6 +132,7 @@ impl Limits {
             max_gather_pieces: MAX_GATHER_PIECES,
             max_waiting_zones: MAX_WAITING_ZONES,
             fast_reads: FAST_READS,
+            max_run: 1,
         }
     }
 
@@ -184,12 +199,13 @@ pub enum Action<'r, T> {
         /// Frames to copy.
         frames: u32,
     },
-    /// Write the whole packet buffer `buffer` to `zone`, as one WRITE.
-    WritePacket {
-        /// Packet buffer index.
-        buffer: usize,
-        /// The zone's first frame.
+    /// Write the whole packet buffers `buffers` to the adjacent zones
+    /// from `zone` on, in that order, as one WRITE.
+    WritePackets {
+        /// The first zone's first frame.
         zone: u64,
+        /// Packet buffer indices, one per zone (at least one).
+        buffers: &'r [usize],
     },
     /// SYNCHRONIZE CACHE.
     SynchronizeCache,
@@ -224,7 +240,7 @@ impl<T> Action<'_, T> {
         matches!(
             self,
             Action::Gather { .. }
-                | Action::WritePacket { .. }
+                | Action::WritePackets { .. }
                 | Action::SynchronizeCache
                 | Action::SetSpeed { .. }
         )
@@ -243,6 +259,9 @@ pub trait Execute<T> {
 /// Why [`Engine::idle`] woke the executor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Due {
+    /// Nothing is queued and full zones wait (they wait only to be
+    /// written with their neighbours): write them.
+    Full,
     /// The writers paused: write every waiting zone.
     Quiet,
     /// The oldest zone waited its longest: write the zones that did.
@@ -482,6 +501,10 @@ impl<'a, T> Engine<'a, T> {
 
     /// With nothing queued at `now`: how long to wait, or what is due.
     pub fn idle(&mut self, now: Tick) -> Wait {
+        let frames = self.geometry.frames();
+        if self.waiting().iter().any(|z| z.covered.is_full(frames)) {
+            return Wait::Due(Due::Full);
+        }
         if self.waiting().iter().any(|z| z.awaited) {
             return Wait::Due(Due::Awaited);
         }
@@ -519,7 +542,9 @@ impl<'a, T> Engine<'a, T> {
 
     /// Does what [`Engine::idle`] said was due.
     pub fn timer(&mut self, due: Due, ex: &mut impl Execute<T>) {
+        let frames = self.geometry.frames();
         match due {
+            Due::Full => self.write_waiting(move |z| z.covered.is_full(frames), ex),
             Due::Quiet => self.write_waiting(|_| true, ex),
             Due::MaxGather => {
                 let (now, max_gather) = (ex.now(), self.limits.max_gather);
@@ -553,6 +578,14 @@ impl<'a, T> Engine<'a, T> {
             let _ = ex.execute(Action::WritesDone(1));
             return;
         };
+        // Full zones wait only for the zone after them: a piece elsewhere
+        // means their run is as long as it gets.
+        if let Some((low, high)) = self.full_span() {
+            let step = u64::from(self.geometry.frames());
+            if zone < low || zone > high + step {
+                self.write_waiting(|z| z.covered.is_full(step as u32), ex);
+            }
+        }
         // Room first, so that writing an old zone to make it cannot
         // remove the zone this piece joins.
         while self.free == NONE && !self.is_idle() {
@@ -601,8 +634,12 @@ impl<'a, T> Engine<'a, T> {
         z.tail = slot;
         z.covered.add(first, frames);
         if z.covered.is_full(self.geometry.frames()) {
-            let z = self.remove_zone(at);
-            self.write_zone(z, ex);
+            match self.full_run_around(at) {
+                // Alone (fixed packets), or a run as long as one WRITE
+                // takes: nothing to wait for.
+                (start, len) if len >= self.max_run() => self.write_from(start, ex),
+                _ => {}
+            }
         }
         // The oldest zone waits longest: it goes first on either count.
         while let Some(oldest) = self.waiting().first() {
@@ -671,8 +708,106 @@ impl<'a, T> Engine<'a, T> {
 
     fn write_oldest(&mut self, ex: &mut impl Execute<T>) {
         if !self.is_idle() {
-            let z = self.remove_zone(0);
-            self.write_zone(z, ex);
+            self.write_from(0, ex);
+        }
+    }
+
+    /// Packets one WRITE carries here: at least 1, at most [`MAX_RUN`]
+    /// and the number of buffers (a run's packets are in buffers at once).
+    fn max_run(&self) -> usize {
+        (self.limits.max_run as usize).clamp(1, MAX_RUN.min(self.buffers.len().max(1)))
+    }
+
+    /// The lowest and the highest waiting full zone, if any: a run, since
+    /// full zones wait only while the pieces go to the zone after them.
+    fn full_span(&self) -> Option<(u64, u64)> {
+        let frames = self.geometry.frames();
+        self.waiting()
+            .iter()
+            .filter(|z| z.covered.is_full(frames))
+            .fold(None, |span, z| match span {
+                None => Some((z.zone, z.zone)),
+                Some((low, high)) => Some((low.min(z.zone), high.max(z.zone))),
+            })
+    }
+
+    /// The index of the waiting zone `zone`, if it is full.
+    fn waiting_full(&self, zone: u64) -> Option<usize> {
+        let frames = self.geometry.frames();
+        self.waiting()
+            .iter()
+            .position(|z| z.zone == zone && z.covered.is_full(frames))
+    }
+
+    /// The run of adjacent full waiting zones that full zone `at` is in:
+    /// the index of its lowest zone, and how many there are.
+    fn full_run_around(&self, at: usize) -> (usize, usize) {
+        let step = u64::from(self.geometry.frames());
+        let mut start = at;
+        let limit = self.max_run();
+        let mut len = 1;
+        while len < limit {
+            let below = self.zones[start].zone.checked_sub(step);
+            match below.and_then(|b| self.waiting_full(b)) {
+                Some(i) => {
+                    start = i;
+                    len += 1;
+                }
+                None => break,
+            }
+        }
+        let mut top = self.zones[at].zone;
+        while len < limit {
+            match self.waiting_full(top + step) {
+                Some(_) => {
+                    top += step;
+                    len += 1;
+                }
+                None => break,
+            }
+        }
+        (start, len)
+    }
+
+    /// Writes waiting zone `i`; if it is full, with the adjacent full
+    /// zones after it, up to [`Engine::max_run`] packets in one WRITE.
+    fn write_from(&mut self, i: usize, ex: &mut impl Execute<T>) {
+        let frames = self.geometry.frames();
+        let first = self.remove_zone(i);
+        if self.max_run() == 1 || !first.covered.is_full(frames) || self.buffers.is_empty() {
+            self.write_zone(first, ex);
+            return;
+        }
+        // Assemble the run: full zones need no gather, so this cannot fail.
+        let mut run = [(0u64, NONE); MAX_RUN];
+        let mut buffers = [0usize; MAX_RUN];
+        let mut n = 0;
+        let mut z = first;
+        loop {
+            self.clock += 1;
+            let Some(b) = self.buffer_for(z.zone) else {
+                break;
+            };
+            let _ = self.assemble(b, &z, ex);
+            run[n] = (z.zone, z.head);
+            buffers[n] = b;
+            n += 1;
+            let next = z.zone + u64::from(frames);
+            match self.waiting_full(next) {
+                Some(j) if n < self.max_run() => z = self.remove_zone(j),
+                _ => break,
+            }
+        }
+        let written = self.write_packets(first.zone, &buffers[..n], ex);
+        for k in 0..n {
+            let (zone, head) = run[k];
+            let result = if written.is_ok() || n == 1 {
+                written
+            } else {
+                // Each alone, so that each ends with its own result.
+                self.write_packets(zone, &buffers[k..k + 1], ex)
+            };
+            self.end_packet(zone, head, Some(buffers[k]), result, ex);
         }
     }
 
@@ -689,8 +824,7 @@ impl<'a, T> Engine<'a, T> {
                 .min_by_key(|(_, z)| (z.zone < position, z.zone))
                 .map(|(i, _)| i);
             let Some(i) = pick else { break };
-            let z = self.remove_zone(i);
-            self.write_zone(z, ex);
+            self.write_from(i, ex);
         }
     }
 
@@ -716,26 +850,55 @@ impl<'a, T> Engine<'a, T> {
     /// Gathers, assembles and writes one packet, then completes its pieces.
     fn write_zone(&mut self, z: ZoneSlot, ex: &mut impl Execute<T>) {
         self.clock += 1;
-        let result = match self.buffer_for(z.zone) {
+        let buffer = self.buffer_for(z.zone);
+        let result = match buffer {
             None => Err(Errno::Nomem),
-            Some(i) => self.assemble_and_write(i, &z, ex),
+            Some(i) => self
+                .assemble(i, &z, ex)
+                .and_then(|()| self.write_packets(z.zone, &[i], ex)),
         };
-        self.position = z.zone + u64::from(self.geometry.frames());
+        self.end_packet(z.zone, z.head, buffer, result, ex);
+    }
+
+    /// A packet's end: its buffer's state, then `PacketDone` and its
+    /// pieces (`head`'s list) completed with `result`.
+    fn end_packet(
+        &mut self,
+        zone: u64,
+        head: u32,
+        buffer: Option<usize>,
+        result: Result<(), Errno>,
+        ex: &mut impl Execute<T>,
+    ) {
+        let frames = self.geometry.frames();
+        if let Some(buf) = buffer.and_then(|i| self.buffers.get_mut(i)) {
+            match result {
+                Ok(()) => buf.valid = Coverage::all(frames),
+                Err(_) => {
+                    *buf = BufferSlot {
+                        zone: None,
+                        valid: Coverage::none(),
+                        last_use: buf.last_use,
+                    }
+                }
+            }
+        }
+        self.position = zone + u64::from(frames);
         self.flush_at = Some(ticks::after(ex.now(), self.limits.quiet_flush));
         let mut data_frames = 0u64;
-        let mut slot = z.head;
+        let mut slot = head;
         while slot != NONE {
             let s = &self.pieces[slot as usize];
             data_frames += s.piece.as_ref().map_or(0, |p| u64::from(p.frames));
             slot = s.next;
         }
         let _ = ex.execute(Action::PacketDone {
-            zone: z.zone,
+            zone,
             data_frames,
             result,
         });
         let mut count = 0;
-        let mut slot = z.head;
+        let mut slot = head;
         while slot != NONE {
             let s = &mut self.pieces[slot as usize];
             let next = s.next;
@@ -760,16 +923,12 @@ impl<'a, T> Engine<'a, T> {
         let _ = ex.execute(Action::WritesDone(count));
     }
 
-    fn assemble_and_write(
-        &mut self,
-        i: usize,
-        z: &ZoneSlot,
-        ex: &mut impl Execute<T>,
-    ) -> Result<(), Errno> {
+    /// Assembles zone `z` in buffer `i`: gathers the frames neither
+    /// written now nor valid in the buffer, then fills in the pieces.
+    fn assemble(&mut self, i: usize, z: &ZoneSlot, ex: &mut impl Execute<T>) -> Result<(), Errno> {
         let frames = self.geometry.frames();
         let buf = &mut self.buffers[i];
         buf.last_use = self.clock;
-        // Read the frames neither written now nor already in the buffer.
         let mut have = z.covered;
         have.union(&buf.valid);
         let mut result = Ok(());
@@ -792,41 +951,35 @@ impl<'a, T> Engine<'a, T> {
             self.read_fast = false;
         }
         self.successive_reads = 0;
-        if result.is_ok() {
-            // Arrival order: a later write of the same frame wins.
-            let mut slot = z.head;
-            while slot != NONE {
-                let s = &self.pieces[slot as usize];
-                if let Some(p) = &s.piece {
-                    let at = (p.frame - z.zone) as u32;
-                    let fill = Action::Fill {
-                        buffer: i,
-                        at,
-                        request: &p.request,
-                        skip: p.skip,
-                        frames: p.frames,
-                    };
-                    let _ = ex.execute(fill);
-                }
-                slot = s.next;
+        result?;
+        // Arrival order: a later write of the same frame wins.
+        let mut slot = z.head;
+        while slot != NONE {
+            let s = &self.pieces[slot as usize];
+            if let Some(p) = &s.piece {
+                let fill = Action::Fill {
+                    buffer: i,
+                    at: (p.frame - z.zone) as u32,
+                    request: &p.request,
+                    skip: p.skip,
+                    frames: p.frames,
+                };
+                let _ = ex.execute(fill);
             }
-            result = ex.execute(Action::WritePacket {
-                buffer: i,
-                zone: z.zone,
-            });
-            self.unflushed = true;
+            slot = s.next;
         }
-        let buf = &mut self.buffers[i];
-        match result {
-            Ok(()) => buf.valid = Coverage::all(frames),
-            Err(_) => {
-                *buf = BufferSlot {
-                    zone: None,
-                    valid: Coverage::none(),
-                    last_use: buf.last_use,
-                }
-            }
-        }
+        Ok(())
+    }
+
+    /// One WRITE of `buffers` to the zones from `zone` on.
+    fn write_packets(
+        &mut self,
+        zone: u64,
+        buffers: &[usize],
+        ex: &mut impl Execute<T>,
+    ) -> Result<(), Errno> {
+        let result = ex.execute(Action::WritePackets { zone, buffers });
+        self.unflushed = true;
         result
     }
 

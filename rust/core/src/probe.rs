@@ -42,6 +42,21 @@ pub struct WriteSettings {
 }
 
 impl WriteSettings {
+    /// Packets one WRITE may carry, for a drive that takes at most
+    /// `max_write_frames` frames in one command without splitting it: one
+    /// where each WRITE must be exactly one packet (fixed packets), else
+    /// as many whole packets as fit.
+    pub fn packets_per_write(&self, max_write_frames: u32) -> u32 {
+        if self.program_page05 {
+            1
+        } else {
+            max_write_frames
+                .checked_div(self.geometry.frames())
+                .unwrap_or(1)
+                .max(1)
+        }
+    }
+
     /// The write parameters page 05 must be programmed with, if any.
     pub fn write_params(&self) -> Option<WriteParams> {
         self.program_page05.then_some(WriteParams {

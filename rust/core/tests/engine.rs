@@ -176,6 +176,7 @@ const SMALL: Limits = Limits {
     max_gather_pieces: 8,
     max_waiting_zones: 3,
     fast_reads: 8 * FRAME_BYTES,
+    max_run: 1,
 };
 
 impl Config {
@@ -219,10 +220,14 @@ fn gen_limits(r: &mut Rng) -> Limits {
             max_gather_pieces: r.range(1, 10) as u32,
             max_waiting_zones: r.range(0, 4) as u32,
             fast_reads: r.range(1, 10) * FRAME_BYTES,
+            max_run: r.pick(&[1u32, 1, 2, 3, 16]),
         }
     } else {
         let hz = r.pick(&[100u32, 250, 300, 1000]);
-        Limits::new(|ms| (ms * hz / 1000) as usize)
+        Limits {
+            max_run: r.pick(&[1u32, 1, 2, 8, 16]),
+            ..Limits::new(|ms| (ms * hz / 1000) as usize)
+        }
     }
 }
 
@@ -390,7 +395,7 @@ enum Ev {
         frames: u32,
     },
     Write {
-        buffer: usize,
+        buffers: Vec<usize>,
         zone: u64,
         ok: bool,
     },
@@ -472,8 +477,9 @@ impl fmt::Display for Ev {
                 skip,
                 frames,
             } => write!(f, "fill b{buffer} @{at} r{id} skip{skip} n{frames}"),
-            Ev::Write { buffer, zone, ok } => {
-                write!(f, "write b{buffer} z{zone}{}", fail_mark(*ok))
+            Ev::Write { buffers, zone, ok } => {
+                let b: Vec<String> = buffers.iter().map(|b| format!("b{b}")).collect();
+                write!(f, "write {} z{zone}{}", b.join(","), fail_mark(*ok))
             }
             Ev::Sync { ok } => write!(f, "sync{}", fail_mark(*ok)),
             Ev::Speed { read, write, ok } => write!(f, "speed {read}/{write}{}", fail_mark(*ok)),
@@ -564,7 +570,7 @@ struct Packet {
     epoch: u64,
 }
 
-/// The packet being assembled (from its first action to `PacketDone`).
+/// A packet being assembled (from its first action to `PacketDone`).
 #[derive(Clone, Debug)]
 struct Asm {
     zone: u64,
@@ -573,6 +579,18 @@ struct Asm {
     fills: Vec<u32>,
     /// The WRITE: its result, the buffer written and the medium before.
     write: Option<(bool, Vec<Stamp>, Vec<Stamp>)>,
+    /// Packets of the WRITE it was first written in.
+    run: usize,
+    /// Written again alone after its run's WRITE failed.
+    retried: bool,
+}
+
+impl Asm {
+    /// Assembled without a gather and not yet written: it may wait for
+    /// the next packet of its run.
+    fn staged(&self) -> bool {
+        self.write.is_none() && self.gathers.is_empty() && !self.fills.is_empty()
+    }
 }
 
 struct Sim {
@@ -599,7 +617,9 @@ struct Sim {
     pending: BTreeMap<u64, Vec<u32>>,
     /// The piece being handed in (`Engine::write`), until it joins.
     incoming: Option<u32>,
-    asm: Option<Asm>,
+    /// The packets assembled and not yet done, in order: a run waiting
+    /// for its WRITE, or written and ending one by one.
+    asms: Vec<Asm>,
     packets: Vec<Packet>,
     /// The packet whose pieces are being completed (`PacketDone` to
     /// `WritesDone`).
@@ -656,7 +676,7 @@ impl Sim {
             bios: Vec::new(),
             pending: BTreeMap::new(),
             incoming: None,
-            asm: None,
+            asms: Vec::new(),
             packets: Vec::new(),
             window: None,
             unpacketed: 0,
@@ -730,6 +750,25 @@ impl Sim {
             .map(|(&z, _)| z)
     }
 
+    /// A zone waiting whole (its pieces cover every frame), if any.
+    fn full_waiting(&self) -> Option<u64> {
+        self.pending
+            .iter()
+            .find(|(&z, ids)| {
+                let mut covered = vec![false; self.frames as usize];
+                for &id in ids.iter() {
+                    if let Some((_, frame, frames, ..)) = self.piece(id) {
+                        let at = (frame - z) as usize;
+                        for c in covered.iter_mut().skip(at).take(frames as usize) {
+                            *c = true;
+                        }
+                    }
+                }
+                covered.iter().all(|&c| c)
+            })
+            .map(|(&z, _)| z)
+    }
+
     /// Whether `zone` is the first frame of a zone wholly on the medium.
     fn check_zone(&mut self, zone: u64, what: &str) -> bool {
         let ok = self.geometry.zone_of(zone) == Some(zone)
@@ -743,18 +782,32 @@ impl Sim {
     }
 
     fn asm_for(&mut self, buffer: usize, zone: u64, what: &str) -> bool {
-        match &self.asm {
+        let new = Asm {
+            zone,
+            buffer,
+            gathers: Vec::new(),
+            fills: Vec::new(),
+            write: None,
+            run: 0,
+            retried: false,
+        };
+        let frames = u64::from(self.frames);
+        match self.asms.last() {
             None => {
-                self.asm = Some(Asm {
-                    zone,
-                    buffer,
-                    gathers: Vec::new(),
-                    fills: Vec::new(),
-                    write: None,
-                });
+                self.asms.push(new);
                 true
             }
             Some(a) if a.zone == zone && a.buffer == buffer && a.write.is_none() => true,
+            // The next packet of a run: after the last, in another buffer,
+            // only full ones (no gather), while the run is not written.
+            Some(a)
+                if what == "fill"
+                    && a.zone + frames == zone
+                    && self.asms.iter().all(|a| a.staged() && a.buffer != buffer) =>
+            {
+                self.asms.push(new);
+                true
+            }
             Some(a) => {
                 let msg = format!(
                     "{what} b{buffer} z{zone} within the packet of b{} z{} (written: {})",
@@ -778,7 +831,7 @@ impl Sim {
         if !self.asm_for(buffer, zone, "gather") {
             return;
         }
-        if let Some(a) = &mut self.asm {
+        if let Some(a) = self.asms.last_mut() {
             if !a.fills.is_empty() || a.gathers.iter().any(|g| !g.2) {
                 self.err(format!(
                     "gather b{buffer} z{zone} after a fill or a failed gather"
@@ -799,7 +852,7 @@ impl Sim {
                 Stamp::Garbage
             };
         }
-        if let Some(a) = &mut self.asm {
+        if let Some(a) = self.asms.last_mut() {
             a.gathers.push((first, count, ok));
         }
     }
@@ -833,35 +886,71 @@ impl Sim {
                 off: skip + k,
             };
         }
-        if let Some(a) = &mut self.asm {
+        if let Some(a) = self.asms.last_mut() {
             a.fills.push(id);
         }
     }
 
-    fn write_packet(&mut self, buffer: usize, zone: u64, ok: bool) {
-        if buffer >= self.bufs.len() || !self.check_zone(zone, "WRITE") {
+    fn write_packets(&mut self, buffers: &[usize], zone: u64, ok: bool) {
+        let frames = u64::from(self.frames);
+        let n = buffers.len();
+        let retry = n == 1
+            && self
+                .asms
+                .first()
+                .is_some_and(|a| a.run > 1 && !a.retried && a.write.as_ref().is_some_and(|w| !w.0));
+        let ok_shape = if retry {
+            let a = &self.asms[0];
+            a.buffer == buffers[0] && a.zone == zone
+        } else {
+            n >= 1
+                && n == self.asms.len()
+                && (n == 1 || n <= self.limits.max_run as usize)
+                && self.asms.iter().enumerate().all(|(i, a)| {
+                    a.write.is_none()
+                        && a.buffer == buffers[i]
+                        && a.zone == zone + i as u64 * frames
+                        && (n == 1 || a.gathers.is_empty())
+                })
+        };
+        if n == 0 || buffers.iter().any(|&b| b >= self.bufs.len()) || !ok_shape {
             self.err(format!(
-                "WRITE of b{buffer} z{zone}: no such buffer or zone"
+                "WRITE of {buffers:?} z{zone}: not the packets assembled ({:?})",
+                self.asms
+                    .iter()
+                    .map(|a| (a.buffer, a.zone, a.write.is_some()))
+                    .collect::<Vec<_>>()
             ));
             return;
         }
-        if !self.asm_for(buffer, zone, "WRITE") {
-            return;
+        for (i, _) in buffers.iter().enumerate() {
+            if !self.check_zone(zone + i as u64 * frames, "WRITE") {
+                return;
+            }
         }
         if self.fast {
             self.err("WRITE with the drive still set to read at full speed".into());
         }
         self.unflushed = true;
         self.written_since_sync = true;
-        let z = zone as usize;
         let f = self.frames as usize;
-        let before = self.current[z..z + f].to_vec();
-        let data = self.bufs[buffer].clone();
-        if ok {
-            self.current[z..z + f].copy_from_slice(&data);
-        }
-        if let Some(a) = &mut self.asm {
-            a.write = Some((ok, data, before));
+        for (i, &b) in buffers.iter().enumerate() {
+            let z = (zone + i as u64 * frames) as usize;
+            let before = self.current[z..z + f].to_vec();
+            let data = self.bufs[b].clone();
+            if ok {
+                self.current[z..z + f].copy_from_slice(&data);
+            }
+            let a = &mut self.asms[i];
+            if retry {
+                a.retried = true;
+                // What it held before its run's WRITE: that one failed.
+                let before = a.write.take().map_or(before, |w| w.2);
+                a.write = Some((ok, data, before));
+            } else {
+                a.run = n;
+                a.write = Some((ok, data, before));
+            }
         }
     }
 
@@ -893,7 +982,11 @@ impl Sim {
                 "packet z{zone}: data_frames {data_frames}, its pieces {pieces:?} wrote {expect_frames}"
             ));
         }
-        let asm = self.asm.take();
+        let asm = if self.asms.is_empty() {
+            None
+        } else {
+            Some(self.asms.remove(0))
+        };
         let mut landed = false;
         let expected = match &asm {
             None => {
@@ -913,6 +1006,11 @@ impl Sim {
                     ));
                 }
                 self.check_assembly(a, &pieces);
+                if a.run > 1 && a.write.as_ref().is_some_and(|w| !w.0) && !a.retried {
+                    self.err(format!(
+                        "packet z{zone} of a failed run ends without a WRITE of its own"
+                    ));
+                }
                 if a.gathers.iter().any(|g| !g.2) {
                     Err(Errno::Io)
                 } else {
@@ -1267,7 +1365,7 @@ impl Sim {
         if let Some(b) = self.bios.iter().position(|b| !b.done) {
             self.err(format!("bio {b} never completed"));
         }
-        if !self.pending.is_empty() || self.asm.is_some() || self.window.is_some() {
+        if !self.pending.is_empty() || !self.asms.is_empty() || self.window.is_some() {
             self.err("pieces or a packet left after finish".into());
         }
         let pieces = self
@@ -1342,12 +1440,25 @@ impl Execute<Id> for Sim {
             action,
             Action::Gather { .. }
                 | Action::Fill { .. }
-                | Action::WritePacket { .. }
+                | Action::WritePackets { .. }
                 | Action::SetSpeed { .. }
                 | Action::PacketDone { .. }
         );
-        if self.asm.is_some() && !in_asm {
+        let assembling = self.asms.iter().any(|a| a.write.is_none());
+        if assembling && !in_asm {
             context.push(format!("{action:?} during a packet's assembly"));
+        }
+        // A run written, its packets ending one by one.
+        let ending = matches!(
+            action,
+            Action::WritePackets { .. }
+                | Action::PacketDone { .. }
+                | Action::Complete(..)
+                | Action::SynchronizeCache
+                | Action::WritesDone(_)
+        );
+        if !assembling && !self.asms.is_empty() && !ending {
+            context.push(format!("{action:?} while a run's packets end"));
         }
         let in_window = matches!(
             action,
@@ -1399,14 +1510,14 @@ impl Execute<Id> for Sim {
                 self.fill(buffer, at, request.0, skip, frames);
                 Ok(())
             }
-            Action::WritePacket { buffer, zone } => {
+            Action::WritePackets { zone, buffers } => {
                 let r = self.io(Kind::Write);
                 self.trace.push(Ev::Write {
-                    buffer,
+                    buffers: buffers.to_vec(),
                     zone,
                     ok: r.is_ok(),
                 });
-                self.write_packet(buffer, zone, r.is_ok());
+                self.write_packets(buffers, zone, r.is_ok());
                 r
             }
             Action::SynchronizeCache => {
@@ -1446,7 +1557,7 @@ impl Execute<Id> for Sim {
                 } else if read == self.write_speed {
                     // After the gathers (if any), before the fills.
                     let ok = self.fast
-                        && self.asm.as_ref().is_none_or(|a| {
+                        && self.asms.last().is_none_or(|a| {
                             a.fills.is_empty() && a.write.is_none() && a.gathers.iter().all(|g| g.2)
                         });
                     self.speed_sent = true;
@@ -1643,11 +1754,27 @@ impl Driver<'_> {
         self.e.begin_wait(self.sim.now);
         for _ in 0..100_000 {
             let awaited = self.sim.awaited_waiting();
+            let full = self.sim.full_waiting();
             let w = self.e.idle(self.sim.now);
-            if awaited.is_some() != (w == Wait::Due(Due::Awaited)) {
+            let want = if full.is_some() {
+                Some(Due::Full)
+            } else if awaited.is_some() {
+                Some(Due::Awaited)
+            } else {
+                None
+            };
+            let got = match w {
+                Wait::Due(d @ (Due::Full | Due::Awaited)) => Some(d),
+                _ => None,
+            };
+            if want != got {
                 self.sim.err(format!(
-                    "nothing queued, awaited pieces waiting {awaited:?}, and idle says {w:?}"
+                    "nothing queued, full zone {full:?} and awaited pieces {awaited:?} waiting, and idle says {w:?}"
                 ));
+            }
+            if full.is_some() && self.sim.limits.max_run <= 1 {
+                self.sim
+                    .err(format!("z{full:?} waits full, with one packet per WRITE"));
             }
             match w {
                 Wait::Idle => {
@@ -1673,6 +1800,9 @@ impl Driver<'_> {
                         self.sim.err(format!(
                             "z{z} still waits with an awaited piece after {d:?}"
                         ));
+                    }
+                    if let Some(z) = self.sim.full_waiting().filter(|_| d == Due::Full) {
+                        self.sim.err(format!("z{z} still waits full after {d:?}"));
                     }
                     if ticks::at_or_after(self.sim.now, deadline) {
                         return Some(w);
@@ -2740,6 +2870,126 @@ fn a_failed_packet_fails_its_pieces_only() {
             "packet z0 n1 ok",
             "done r4 ok",
             "done r5 ok",
+        ],
+    );
+}
+
+/// The unit drive where one WRITE may carry `max_run` packets, with
+/// `buffers` buffers (and room for 8 waiting zones).
+fn runs(max_run: u32, buffers: usize) -> Config {
+    Config {
+        limits: Limits {
+            max_run,
+            max_waiting_zones: 8,
+            ..SMALL
+        },
+        buffers,
+        ..Config::unit()
+    }
+}
+
+#[test]
+fn adjacent_full_zones_go_in_one_write() {
+    let keep = |e: &Ev| matches!(e, Ev::Write { .. } | Ev::PacketDone { .. } | Ev::Timer(..));
+    // One bio over three packets: they wait until nothing is queued, then
+    // go in one WRITE.
+    expect(
+        &runs(4, 4),
+        &[w(4, 12), gap(100)],
+        keep,
+        &[
+            "timer Full @0",
+            "write b0,b1,b2 z4",
+            "packet z4 n4 ok",
+            "packet z8 n4 ok",
+            "packet z12 n4 ok",
+            "timer QuietFlush @20",
+        ],
+    );
+    // A piece elsewhere ends the run: it goes at once, the new full zone
+    // waits in its place.
+    expect(
+        &runs(4, 4),
+        &[w(4, 12), w(24, 4), gap(100)],
+        keep,
+        &[
+            "write b0,b1,b2 z4",
+            "packet z4 n4 ok",
+            "packet z8 n4 ok",
+            "packet z12 n4 ok",
+            "timer Full @0",
+            "write b3 z24",
+            "packet z24 n4 ok",
+            "timer QuietFlush @20",
+        ],
+    );
+    // As many as one WRITE takes (the buffers: 2) go at once.
+    expect(
+        &runs(4, 2),
+        &[w(0, 20), gap(100)],
+        keep,
+        &[
+            "write b0,b1 z0",
+            "packet z0 n4 ok",
+            "packet z4 n4 ok",
+            "write b0,b1 z8",
+            "packet z8 n4 ok",
+            "packet z12 n4 ok",
+            "timer Full @0",
+            "write b0 z16",
+            "packet z16 n4 ok",
+            "timer QuietFlush @20",
+        ],
+    );
+    // A partly covered zone is not part of a run: it waits as before.
+    expect(
+        &runs(4, 4),
+        &[w(0, 4), w(4, 3), gap(100)],
+        keep,
+        &[
+            "timer Full @0",
+            "write b0 z0",
+            "packet z0 n4 ok",
+            "timer Quiet @3",
+            "write b1 z4",
+            "packet z4 n3 ok",
+            "timer QuietFlush @23",
+        ],
+    );
+}
+
+#[test]
+fn a_failed_run_writes_each_packet_alone() {
+    let keep = |e: &Ev| {
+        matches!(
+            e,
+            Ev::Write { .. } | Ev::PacketDone { .. } | Ev::Complete(..)
+        )
+    };
+    // The run's WRITE fails; each packet is written again alone and ends
+    // with its own result (here the first fails again).
+    expect(
+        &runs(4, 4),
+        &[
+            Op::Fail(Kind::Write),
+            Op::Fail(Kind::Write),
+            w(0, 4),
+            w(4, 4),
+            w(8, 4),
+            gap(100),
+        ],
+        keep,
+        &[
+            "write b0,b1,b2 z0 FAIL",
+            "write b0 z0 FAIL",
+            "packet z0 n4 Io",
+            "done r0 Io",
+            "write b1 z4",
+            "packet z4 n4 ok",
+            "done r1 ok",
+            "write b2 z8",
+            "packet z8 n4 ok",
+            "done r2 ok",
         ],
     );
 }

@@ -17,8 +17,8 @@ pub struct Counters {
     pub media_blocks_written: u64,
     /// WRITE commands accepted.
     pub write_commands: u64,
-    /// WRITE commands that were not exactly one whole, aligned packet (or
-    /// ECC block) of the medium.
+    /// WRITE commands that did not cover whole, aligned packets (or ECC
+    /// blocks, clusters) of the medium: one or several.
     pub unaligned_writes: u64,
     /// WRITE commands refused because they were not whole aligned packets
     /// on fixed-packet media.

@@ -149,7 +149,7 @@ impl Drive {
         // one's link blocks, so that consecutive units are recorded in
         // stream.
         let unit = m.unit();
-        if lba % unit != 0 || count != unit {
+        if lba % unit != 0 || count % unit != 0 {
             self.counters.unaligned_writes += 1;
         }
         let first = lba / unit;

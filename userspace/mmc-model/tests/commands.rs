@@ -359,9 +359,17 @@ fn dvd_plus_rw_partial_ecc_blocks_cost_read_modify_write() {
         d.execute(&write10(40, 16), &[3u8; 16 * 2048]).status,
         Status::Good
     );
+    // Several whole ECC blocks in one WRITE: aligned, recorded in stream.
+    assert_eq!(
+        d.execute(&write10(64, 48), &[4u8; 48 * 2048]).status,
+        Status::Good
+    );
     let c = d.counters();
-    assert_eq!(c.rmw_events, 3, "one partial block, none, two partial ends");
-    assert_eq!(c.media_blocks_written, 16 + 16 + 32);
+    assert_eq!(
+        c.rmw_events, 3,
+        "one partial block, none, two partial ends, none"
+    );
+    assert_eq!(c.media_blocks_written, 16 + 16 + 32 + 48);
     assert_eq!(c.unaligned_writes, 2);
     let m = d.medium().unwrap();
     assert!(

@@ -447,8 +447,10 @@ mod tests {
 
     #[test]
     fn the_limit_is_in_the_figures_table_and_json() {
-        // 4 blocks touched on CD-RW: 4 blocks at 10x CD and one WRITE.
-        let r = run("rust", 1024, 1_000_000_000);
+        // 4 blocks touched on CD-RW: 4 blocks at 10x CD and one WRITE
+        // (written back: no synchronous writes to count).
+        let mut r = run("rust", 1024, 1_000_000_000);
+        r["workload"] = json!("udfcopy");
         let f = figures(&r).unwrap();
         assert_eq!(f.limit_ns, 4 * (2352 * 1_000_000 / 1760) + 200_000);
         assert!((f.limit_percent() - f.limit_ns as f64 / 1e7).abs() < 1e-9);
@@ -467,7 +469,8 @@ mod tests {
 
     #[test]
     fn several_drives_take_as_long_as_the_slowest_and_so_does_the_limit() {
-        let one = run("rust", 1024, 1_000_000_000);
+        let mut one = run("rust", 1024, 1_000_000_000);
+        one["workload"] = json!("udfcopy");
         let drive = |vt: u64, reset: u64, touched: u64| {
             let mut c = one["counters"].clone();
             c["virtual_time_ns"] = json!(vt);

@@ -12,6 +12,14 @@
 //! - one calibration (OPC) if the drive had to calibrate during the run;
 //! - one WRITE command per fixed packet (CD-RW, DVD-RW restricted
 //!   overwrite), else one per 65,535 blocks (the most a WRITE (10) takes);
+//! - what a synchronous writer forces (fio's `psync` direct writes, one at
+//!   a time: the raw workloads): it sends the next write only once the
+//!   last is on the disc, so each write is recorded on its own, in its
+//!   own WRITE, the units it covers once per write even where a later
+//!   write covers them again, and on DVD-RAM verified on its own, in
+//!   whole turns (the drive reads it back when it comes round again); a
+//!   random one (`rand4k`, `mixed`) also waits for the shortest seek and
+//!   half a turn, as a random read does;
 //! - the reads the workload itself asks for: random ones one at a time,
 //!   each with the shortest seek and half a turn at the inner edge;
 //!   sequential ones as one pass, one READ per 65,535 blocks.
@@ -22,7 +30,7 @@
 //! figures do not show: at most the run's gather reads, and none on the
 //! bench's fresh discs but a UDF format's few metadata frames).
 
-use mmc_model::timing::{seek_ns, Rotation, COMMAND_OVERHEAD, OPC};
+use mmc_model::timing::{seek_ns, verify_ns, Rotation, COMMAND_OVERHEAD, OPC};
 use mmc_model::{Medium, MediumKind, Preset};
 
 /// Blocks one READ (10) / WRITE (10) can move.
@@ -47,6 +55,12 @@ pub struct Workload {
     pub random_read_blocks: u32,
     /// Blocks the workload read sequentially.
     pub sequential_read_blocks: u64,
+    /// Writes of a synchronous writer, one at a time (0: writeback).
+    pub sync_writes: u64,
+    /// Blocks per synchronous write (whole, aligned to them).
+    pub sync_write_blocks: u32,
+    /// The synchronous writes go to random places.
+    pub sync_random: bool,
 }
 
 /// The limit and its parts, ns.
@@ -58,7 +72,8 @@ pub struct Limit {
     pub verify: u64,
     /// The calibration.
     pub opc: u64,
-    /// The WRITE commands' overhead.
+    /// The WRITE commands' overhead, and the seeks of random synchronous
+    /// writes.
     pub write_commands: u64,
     /// The workload's reads, commands included.
     pub reads: u64,
@@ -83,12 +98,22 @@ pub fn limit(w: &Workload) -> Limit {
     // Whole units as the drive times them (it rounds each command's time
     // down to the nanosecond: a unit a time is the least).
     let unit = u64::from(m.unit() + m.link_blocks());
-    let recording = w.touched_blocks / unit * blocks_ns(unit, w.write_kbps)
-        + w.touched_blocks % unit * blocks_ns(1, w.write_kbps);
-    let verify = if kind == MediumKind::DvdRam {
-        recording
-    } else {
+    let recording_of = |blocks: u64| {
+        blocks / unit * blocks_ns(unit, w.write_kbps) + blocks % unit * blocks_ns(1, w.write_kbps)
+    };
+    // A synchronous write records the units it covers, on its own.
+    let units_each = u64::from(w.sync_write_blocks).div_ceil(u64::from(m.unit().max(1)));
+    let recording_each = recording_of(units_each * unit);
+    let recording = recording_of(w.touched_blocks).max(w.sync_writes * recording_each);
+    let verify = if kind != MediumKind::DvdRam {
         0
+    } else if w.sync_writes > 0 {
+        // Each write's verify in whole turns; the shortest turn is the
+        // inner edge's (CLV and zoned CLV turn fastest there).
+        let turn = Rotation::of(kind, 0, w.write_kbps);
+        recording.max(w.sync_writes * verify_ns(recording_each, &turn))
+    } else {
+        recording
     };
     let writes = if w.touched_blocks == 0 {
         0
@@ -96,6 +121,12 @@ pub fn limit(w: &Workload) -> Limit {
         w.touched_blocks.div_ceil(unit)
     } else {
         w.touched_blocks.div_ceil(MAX_COMMAND_BLOCKS)
+    };
+    let writes = writes.max(w.sync_writes);
+    let write_seeks = if w.sync_random {
+        w.sync_writes * seek_ns(0, 1, &Rotation::of(kind, 0, w.write_kbps))
+    } else {
+        0
     };
     let opc = if w.calibrated && w.touched_blocks > 0 {
         OPC
@@ -114,7 +145,7 @@ pub fn limit(w: &Workload) -> Limit {
         recording,
         verify,
         opc,
-        write_commands: writes * COMMAND_OVERHEAD,
+        write_commands: writes * COMMAND_OVERHEAD + write_seeks,
         reads: random + sequential,
     }
 }
@@ -150,6 +181,37 @@ pub fn workload_reads(run: &serde_json::Value) -> (u64, u32, u64) {
     }
 }
 
+/// The synchronous writes a workload makes: (writes, blocks each, random),
+/// from the workloads' definitions in tests/guest/bench/run.sh (fio
+/// `psync` direct writes, one at a time): `seq1m` 1 MiB, `seqpkt` and
+/// `multiN` (per drive: `user_bytes` over the drives) a packet, `rand4k`
+/// 4 KiB and `mixed` 16 KiB at random places.  The file workloads write
+/// through the page cache: none.
+pub fn workload_writes(run: &serde_json::Value) -> (u64, u32, bool) {
+    let u = |k: &str| run.get(k).and_then(serde_json::Value::as_u64);
+    let workload = run.get("workload").and_then(|w| w.as_str()).unwrap_or("");
+    let user = u("user_bytes").unwrap_or(0);
+    let packet = u("packet_bytes").unwrap_or(0).max(2048);
+    let drives = run
+        .get("drives")
+        .and_then(serde_json::Value::as_array)
+        .map_or(1, |d| d.len().max(1)) as u64;
+    let (bytes, random) = match workload {
+        "seq1m" => (1 << 20, false),
+        "seqpkt" => (packet, false),
+        w if w.starts_with("multi") => (packet, false),
+        "rand4k" => (4096, true),
+        "mixed" => (16384, true),
+        _ => return (0, 0, false),
+    };
+    let per_drive = if workload.starts_with("multi") {
+        user / drives
+    } else {
+        user
+    };
+    (per_drive / bytes, (bytes / 2048) as u32, random)
+}
+
 /// The workload of a run line (see `figures`): the preset named by
 /// `medium_arg` at its rated speeds (the fastest a driver can select), the
 /// wear counters' blocks touched and the calibrations, and the workload's
@@ -162,6 +224,7 @@ pub fn workload_of(run: &serde_json::Value) -> Option<Workload> {
     let (read_kbps, write_kbps) = medium.kind.rated_speeds();
     let u = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_u64);
     let (random_reads, random_read_blocks, sequential_read_blocks) = workload_reads(run);
+    let (sync_writes, sync_write_blocks, sync_random) = workload_writes(run);
     Some(Workload {
         medium,
         write_kbps,
@@ -174,6 +237,9 @@ pub fn workload_of(run: &serde_json::Value) -> Option<Workload> {
         random_reads,
         random_read_blocks,
         sequential_read_blocks,
+        sync_writes,
+        sync_write_blocks,
+        sync_random,
     })
 }
 
@@ -196,6 +262,9 @@ mod tests {
             random_reads: 0,
             random_read_blocks: 0,
             sequential_read_blocks: 0,
+            sync_writes: 0,
+            sync_write_blocks: 0,
+            sync_random: false,
         }
     }
 
@@ -272,17 +341,9 @@ mod tests {
     /// Returns the drive's time and the run line the bench would print.
     fn random_run(preset: &str, seed: u64) -> (u64, Value) {
         let mut rng = FuzzRng::new(seed);
-        let medium = Preset::find(preset).unwrap().medium(None);
+        let (mut d, medium, t0) = fresh_drive(preset);
         let fixed = medium.fixed_packet().is_some();
         let unit = medium.unit();
-        let mut d = Drive::new(
-            DriveConfig::default(),
-            Some(medium.clone()),
-            Box::new(MemStore::new()),
-        );
-        d.execute(&[0; 6], &[]);
-        d.control("reset-counters").unwrap();
-        let t0 = d.now();
         let span = 64 * unit;
         let (mut reads, mut read_blocks) = (0u64, 0u64);
         if rng.below(2) == 0 {
@@ -327,17 +388,37 @@ mod tests {
         (d.now() - t0, run)
     }
 
+    /// A drive with a fresh disc of `preset`, ready, its counters reset:
+    /// the drive, its medium and its clock then.
+    fn fresh_drive(preset: &str) -> (Drive, Medium, u64) {
+        let medium = Preset::find(preset).unwrap().medium(None);
+        let mut d = Drive::new(
+            DriveConfig::default(),
+            Some(medium.clone()),
+            Box::new(MemStore::new()),
+        );
+        d.execute(&[0; 6], &[]);
+        d.control("reset-counters").unwrap();
+        let t0 = d.now();
+        (d, medium, t0)
+    }
+
+    /// The drive took `time` for `run`: no less than its limit.
+    fn assert_within_limit(run: &Value, time: u64, what: &str) {
+        let l = limit(&workload_of(run).unwrap());
+        assert!(
+            l.total() <= time,
+            "{what}: limit {l:?} = {} > drive {time}",
+            l.total()
+        );
+    }
+
     #[test]
     fn no_command_sequence_beats_the_limit() {
         for preset in ["cdrw", "cdrw-mrw", "dvdrw", "dvd+rw", "dvdram", "bdre"] {
             for seed in 1..40 {
                 let (time, run) = random_run(preset, seed);
-                let l = limit(&workload_of(&run).unwrap());
-                assert!(
-                    l.total() <= time,
-                    "{preset} seed {seed}: limit {l:?} = {} > drive {time}",
-                    l.total()
-                );
+                assert_within_limit(&run, time, &format!("{preset} seed {seed}"));
             }
         }
     }
@@ -362,5 +443,89 @@ mod tests {
         run["read_bytes"] = json!(0);
         let l = limit(&workload_of(&run).unwrap());
         assert_eq!(l.total(), d.now() - t0);
+    }
+
+    /// A synchronous writer's run as a packet driver can serve it: each
+    /// write alone, its units whole in one WRITE (in any number of
+    /// WRITEs), maybe after gather reads; `rand4k` at random places,
+    /// `seqpkt` in order.  Returns the drive's time and the run line.
+    fn sync_run(preset: &str, workload: &str, seed: u64) -> (u64, Value) {
+        let mut rng = FuzzRng::new(seed);
+        let (mut d, medium, t0) = fresh_drive(preset);
+        let fixed = medium.fixed_packet().is_some();
+        let unit = medium.unit();
+        let n = rng.below(60) + 1;
+        let (bytes, span) = if workload == "rand4k" {
+            (4096u64, 64 * unit)
+        } else {
+            (u64::from(unit) * 2048, 0)
+        };
+        for k in 0..n {
+            let first = if workload == "rand4k" {
+                rng.below(u64::from(span) / 2) as u32 * 2
+            } else {
+                k as u32 * unit
+            };
+            let lba = first / unit * unit;
+            if rng.below(3) == 0 {
+                d.execute(&rw10(0x28, lba, unit), &[]);
+            }
+            let parts = if fixed || rng.below(4) != 0 { 1 } else { 2 };
+            let each = unit / parts;
+            for p in 0..parts {
+                let count = if p + 1 == parts {
+                    unit - each * p
+                } else {
+                    each
+                };
+                let c = d.execute(
+                    &rw10(0x2a, lba + each * p, count),
+                    &vec![1; count as usize * 2048],
+                );
+                assert_eq!(c.status, Status::Good);
+            }
+        }
+        let counters: Value = serde_json::from_str(&d.counters_json()).unwrap();
+        let run = json!({"medium_arg": preset, "workload": workload,
+            "user_bytes": n * bytes, "packet_bytes": u64::from(unit) * 2048,
+            "read_bytes": 0, "read_ios": 0, "counters": counters});
+        (d.now() - t0, run)
+    }
+
+    #[test]
+    fn no_synchronous_writer_beats_the_limit() {
+        for preset in ["cdrw", "cdrw-mrw", "dvdrw", "dvd+rw", "dvdram", "bdre"] {
+            for workload in ["rand4k", "seqpkt"] {
+                for seed in 1..30 {
+                    let (time, run) = sync_run(preset, workload, seed);
+                    assert!(workload_of(&run).unwrap().sync_writes > 0);
+                    assert_within_limit(&run, time, &format!("{preset} {workload} seed {seed}"));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_synchronous_writer_of_whole_packets_reaches_the_limit() {
+        // seqpkt on DVD+RW: a WRITE per packet, in stream; on DVD-RAM each
+        // also verified in whole turns.  Within 1 % of the limit (the
+        // limit's turn is the inner edge's, the shortest).
+        for preset in ["dvd+rw", "dvdram", "bdre"] {
+            let (mut d, medium, t0) = fresh_drive(preset);
+            let unit = medium.unit();
+            for k in 0..512 {
+                d.execute(&rw10(0x2a, unit * k, unit), &vec![0; unit as usize * 2048]);
+            }
+            let counters: Value = serde_json::from_str(&d.counters_json()).unwrap();
+            let run = json!({"medium_arg": preset, "workload": "seqpkt",
+                "user_bytes": 512 * u64::from(unit) * 2048, "packet_bytes": u64::from(unit) * 2048,
+                "counters": counters});
+            let l = limit(&workload_of(&run).unwrap()).total();
+            let time = d.now() - t0;
+            assert!(
+                l <= time && time - l < time / 100,
+                "{preset}: limit {l}, drive {time}"
+            );
+        }
     }
 }

@@ -119,10 +119,15 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// WRITE (10) commands after the reset: one per packet on the
-    /// fixed-packet media the traces are of.
+    /// Packets written after the reset (a WRITE (10) of a run carries
+    /// several).
     pub fn packet_writes(&self) -> u64 {
-        self.commands.iter().filter(|c| c.op == 0x2a).count() as u64
+        let frames = u64::from(self.geometry.frames()).max(1);
+        self.commands
+            .iter()
+            .filter(|c| c.op == 0x2a)
+            .map(|c| u64::from(c.blocks).div_ceil(frames))
+            .sum()
     }
 }
 
@@ -271,10 +276,16 @@ impl Exec {
         self.send_sync(&rw10(0x28, lba, count as u16), &[])
     }
 
-    fn write_packet(&mut self, zone: u64) -> Result<(), Errno> {
+    /// One WRITE (10) of `packets` whole packets from `zone` on.
+    fn write_packets(&mut self, zone: u64, packets: usize) -> Result<(), Errno> {
         let lba = u32::try_from(zone).map_err(|_| Errno::Io)?;
+        let blocks = u16::try_from(self.frames as usize * packets).map_err(|_| Errno::Io)?;
+        let bytes = usize::from(blocks) * 2048;
+        if self.zeros.len() < bytes {
+            self.zeros.resize(bytes, 0);
+        }
         let data = std::mem::take(&mut self.zeros);
-        let r = self.send_sync(&rw10(0x2a, lba, self.frames as u16), &data);
+        let r = self.send_sync(&rw10(0x2a, lba, blocks), &data[..bytes]);
         self.zeros = data;
         r
     }
@@ -318,7 +329,7 @@ impl Execute<u32> for Exec {
                 r
             }
             Action::Fill { .. } => Ok(()),
-            Action::WritePacket { zone, .. } => self.write_packet(zone),
+            Action::WritePackets { zone, buffers } => self.write_packets(zone, buffers.len()),
             Action::SynchronizeCache => self.send_sync(cdb::synchronize_cache().bytes(), &[]),
             Action::SetSpeed { read, write } => {
                 self.send_sync(cdb::set_speed(read, write).bytes(), &[])
@@ -554,7 +565,16 @@ pub fn replay(trace: &Trace, opts: &Options) -> Result<Outcome, String> {
     ex.frames = geometry.frames();
     ex.zeros = vec![0; geometry.frames() as usize * 2048];
 
-    let limits = Limits::new(|ms| ms_to_ticks(ms, hz));
+    // As the kernel's worker: as many packets per WRITE as sr takes in one
+    // request (its size, and a segment per page).
+    let sr_segments = trace
+        .number("sr_max_segments")
+        .map_or(u32::MAX, |n| n as u32);
+    let max_write_frames = sr_max_frames.min(sr_segments.min(256).saturating_mul(2));
+    let limits = Limits {
+        max_run: settings.packets_per_write(max_write_frames),
+        ..Limits::new(|ms| ms_to_ticks(ms, hz))
+    };
     let mut pieces: Vec<PieceSlot<u32>> = (0..limits.piece_slots())
         .map(|_| PieceSlot::new())
         .collect();
