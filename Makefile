@@ -17,6 +17,10 @@
 #                            side on the same emulated drive (not a test);
 #                            make bench-quick: a smoke run of it
 #   make qemu-test TEST=x    run one guest test (tests/guest/x.sh)
+#   make shell               a guest console with the module loaded, emulated
+#                            drives (DRIVES="cdrw dvd+rw"; cdrw by default),
+#                            the tools and the checkout at /src; Ctrl-A X
+#                            leaves (Documentation/testing.rst)
 #   make env                 prepare the cached kernel environment only
 #   make clean
 #
@@ -43,7 +47,7 @@ ifdef RUSTC
 export RUSTC
 endif
 
-.PHONY: all modules clean check host-test env module-env qemu-test demo \
+.PHONY: all modules clean check host-test env module-env qemu-test shell demo \
 	bench bench-quick tools install install-module install-tools install-udev uninstall \
 	dkms-install dkms-uninstall
 
@@ -184,6 +188,11 @@ module-env:
 
 qemu-test: module-env
 	scripts/qemu-run --kernel $(KERNEL) $(or $(TEST),$(notdir $(basename $(wildcard tests/guest/*.sh))))
+
+# DRIVES: the shell's emulated drives, mmc-drive presets (MEDIUM[:BLOCKS]).
+DRIVES ?= cdrw
+shell: module-env
+	scripts/qemu-run --kernel $(KERNEL) --shell $(foreach d,$(DRIVES),--drive $(d))
 
 demo:
 	scripts/demo
