@@ -28,8 +28,11 @@
 //!   ([`Limits::max_run`] above 1: random-writable media), a full zone
 //!   waits instead while the pieces go to the zone after it, until
 //!   [`Limits::max_run`] adjacent full zones wait, a piece goes elsewhere,
-//!   or nothing is queued ([`Due::Full`]); then the adjacent full zones
-//!   go in one WRITE (a run).  If that WRITE fails, each packet of
+//!   or a rule below for partly covered zones writes it (its writer waits
+//!   for it, the writers paused, ...); then the adjacent full zones go in
+//!   one WRITE (a run).  Not as soon as nothing is queued: whether the
+//!   worker finds the queue empty between two bios of a stream depends on
+//!   timing, and the packets' commands would too.  If that WRITE fails, each packet of
 //!   the run is written again alone and ends with its own result, so a
 //!   writer's result never depends on its neighbours'.
 //! - A partly covered zone waits for more, until one of
@@ -259,9 +262,6 @@ pub trait Execute<T> {
 /// Why [`Engine::idle`] woke the executor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Due {
-    /// Nothing is queued and full zones wait (they wait only to be
-    /// written with their neighbours): write them.
-    Full,
     /// The writers paused: write every waiting zone.
     Quiet,
     /// The oldest zone waited its longest: write the zones that did.
@@ -501,10 +501,6 @@ impl<'a, T> Engine<'a, T> {
 
     /// With nothing queued at `now`: how long to wait, or what is due.
     pub fn idle(&mut self, now: Tick) -> Wait {
-        let frames = self.geometry.frames();
-        if self.waiting().iter().any(|z| z.covered.is_full(frames)) {
-            return Wait::Due(Due::Full);
-        }
         if self.waiting().iter().any(|z| z.awaited) {
             return Wait::Due(Due::Awaited);
         }
@@ -542,9 +538,7 @@ impl<'a, T> Engine<'a, T> {
 
     /// Does what [`Engine::idle`] said was due.
     pub fn timer(&mut self, due: Due, ex: &mut impl Execute<T>) {
-        let frames = self.geometry.frames();
         match due {
-            Due::Full => self.write_waiting(move |z| z.covered.is_full(frames), ex),
             Due::Quiet => self.write_waiting(|_| true, ex),
             Due::MaxGather => {
                 let (now, max_gather) = (ex.now(), self.limits.max_gather);
