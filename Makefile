@@ -11,7 +11,11 @@
 #   make check               host tests, then the module built against a
 #                            Debian kernel and tested under QEMU (KERNEL=bpo|sid;
 #                            KERNEL=debug: a kernel built here with lockdep,
-#                            KASAN and kmemleak, 20-40 minutes once)
+#                            KASAN and kmemleak, 20-40 minutes once;
+#                            KERNEL=next: the newest kernel Debian has)
+#   make check KDIR=TREE     the same on your own built kernel tree: its
+#                            bzImage and modules (staged, not installed);
+#                            also make qemu-test/shell KDIR=TREE
 #   make demo                boot that kernel in QEMU and show the module working
 #   make bench               the C driver of Linux 6.12 and this one, side by
 #                            side on the same emulated drive (not a test);
@@ -174,25 +178,36 @@ deb:
 
 # ---- Tests and the QEMU harness (need root and a Debian-family host) ----
 
+# KDIR given (on the command line or in the environment): the tests run on
+# that kernel tree, its bzImage and modules (KERNEL=kdir, scripts/kdir-kernel).
+# (KERNEL=next, the newest kernel Debian has, the scripts resolve: today it
+# may be KERNEL=bpo or KERNEL=sid.)
+ifneq ($(filter command line environment,$(origin KDIR)),)
+TEST_KERNEL := kdir
+export KDIR
+else
+TEST_KERNEL := $(KERNEL)
+endif
+
 check:
-	scripts/check
+	KERNEL=$(TEST_KERNEL) scripts/check
 
 host-test:
 	scripts/check --host-only
 
 env:
-	scripts/kernel-env --kernel $(KERNEL) ensure
+	scripts/kernel-env --kernel $(TEST_KERNEL) ensure
 
 module-env:
-	scripts/build-module --kernel $(KERNEL)
+	scripts/build-module --kernel $(TEST_KERNEL)
 
 qemu-test: module-env
-	scripts/qemu-run --kernel $(KERNEL) $(or $(TEST),$(notdir $(basename $(wildcard tests/guest/*.sh))))
+	scripts/qemu-run --kernel $(TEST_KERNEL) $(or $(TEST),$(notdir $(basename $(wildcard tests/guest/*.sh))))
 
 # DRIVES: the shell's emulated drives, mmc-drive presets (MEDIUM[:BLOCKS]).
 DRIVES ?= cdrw
 shell: module-env
-	scripts/qemu-run --kernel $(KERNEL) --shell $(foreach d,$(DRIVES),--drive $(d))
+	scripts/qemu-run --kernel $(TEST_KERNEL) --shell $(foreach d,$(DRIVES),--drive $(d))
 
 demo:
 	scripts/demo

@@ -10,13 +10,8 @@
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 shards=$top/.ci/debug-shards
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-checks=0 failures=0
-check_eq() {
-	checks=$((checks + 1))
-	if [ "$2" = "$3" ]; then echo "ok   - $1"; else failures=$((failures + 1)); echo "FAIL - $1: expected '$2', got '$3'"; fi
-}
+# shellcheck source=tests/host/lib/checks.sh
+. "$top/tests/host/lib/checks.sh"
 words() { xargs -n1 | sort | xargs; }
 
 # A made-up suite: 3 long tests and 20 short ones, one not in the table.
@@ -66,7 +61,7 @@ all=$("$shards" shards | cut -d' ' -f3- | wc -w)
 real_n=$("$shards" count)
 mkdir -p "$dir/cache"
 : >"$dir/cache/pktcdvd-env"
-dry() { PKTCDVD_CI_KERNEL_SECONDS=1380 PKTCDVD_CI_DRYRUN=1 PKTCDVD_CI_DEBUG_CACHE="$dir/cache" "$top/.ci/run" 2>&1; }
+dry() { PKTCDVD_CI_NEXT=${NEXT:-bpo} PKTCDVD_CI_KERNEL_SECONDS=1380 PKTCDVD_CI_DRYRUN=1 PKTCDVD_CI_DEBUG_CACHE="$dir/cache" "$top/.ci/run" 2>&1; }
 closing() { tail -n 1 <<<"$1"; }
 ran_tests() { sed -n 's/^ci: KERNEL=debug: shard [0-9]*\/[0-9]* (about [0-9]* min): //p' <<<"$1" | wc -w; }
 
@@ -89,6 +84,22 @@ check_eq "the debug step runs exactly the planned tests" "$ran" \
 	"$(sed -n 's/^ci: dry run: would run KERNEL=debug scripts\/check --suite-only --tests //p' <<<"$out" | wc -w)"
 out=$(PKTCDVD_CI_MINUTES=40 dry)
 check_eq "too few minutes: no shard, all skipped" "ci: 0 passed, 0 failed, $all skipped" "$(closing "$out")"
+
+# KERNEL=next: tested above when it is bpo's or sid's; its suite before the
+# debug shards when it is experimental's and fits, else its tests skipped.
+guest_n=$(find "$top/tests/guest" -maxdepth 1 -name '*.sh' | wc -l)
+check_eq "KERNEL=next is bpo's: said, and nothing more runs" 1 "$(grep -c '^ci: KERNEL=next is KERNEL=bpo today: tested above$' <<<"$out")"
+out=$(NEXT=next PKTCDVD_CI_MINUTES=200 dry)
+check_eq "KERNEL=next is experimental's, 200 minutes: its suite runs" 1 "$(grep -c '^ci: dry run: would run KERNEL=next scripts/check --suite-only$' <<<"$out")"
+check_eq "... before the debug shards" next "$(grep -o -m1 -E 'would run KERNEL=(next|debug)' <<<"$out" | cut -d= -f2)"
+ran_next=$(ran_tests "$out")
+ran_no_next=$(ran_tests "$(PKTCDVD_CI_MINUTES=200 dry)")
+check_eq "... and its minutes leave fewer for the debug shards" yes "$([ "$ran_next" -lt "$ran_no_next" ] && echo yes)"
+out=$(NEXT=next PKTCDVD_CI_MINUTES=80 dry)
+check_eq "KERNEL=next is experimental's, 80 minutes: not run, its tests skipped" 1 \
+	"$(grep -c "^ci: KERNEL=next: .* its $guest_n tests not run this time, counted as skipped$" <<<"$out")"
+check_eq "... counted in the closing line" "ci: 0 passed, 0 failed, $((all - $(ran_tests "$out") + guest_n)) skipped" "$(closing "$out")"
+
 rm "$dir/cache/pktcdvd-env"
 out=$(PKTCDVD_CI_MINUTES=100 dry)
 check_eq "not cached, and a cold build and a shard do not fit: all skipped" "ci: 0 passed, 0 failed, $all skipped" "$(closing "$out")"
@@ -99,4 +110,4 @@ k=$(sed -n 's/^ci: KERNEL=debug: shard \([0-9]*\)\/.*/\1/p' <<<"$out" | head -n 
 check_eq "no rotation kept: it starts from the commit count" $(($(git -C "$top" rev-list --count HEAD) % real_n + 1)) "$k"
 
 echo "ci shards: $checks checks, $failures failed"
-[ "$failures" = 0 ] && [ "$checks" = 29 ]
+[ "$failures" = 0 ] && [ "$checks" = 35 ]

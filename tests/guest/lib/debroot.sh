@@ -22,6 +22,26 @@ debroot_up() {
 	mount -t tmpfs tmpfs "$DEB/tmp"
 	mkdir -p "$DEB/src"
 	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 src "$DEB/src" || return 1
+	if grep -q 'pkttest_kernel=kdir' /proc/cmdline; then debroot_kdir_up || return 1; fi
+}
+
+# KERNEL=kdir: the root holds bpo's kernel, not the developer's.  Their
+# tree's modules, staged by scripts/kdir-kernel, are installed in the root
+# as a kernel package would put them, and the tree their "build" link names
+# is shared (qemu-run's tag "kdirtree") at that same path, read-only: make
+# install and DKMS find /lib/modules/$(uname -r)/build as on the
+# developer's machine.
+debroot_kdir_up() {
+	local krel staged tree
+	krel=$(uname -r)
+	for staged in "$DEB/src/build/kdir/staging/lib/modules/$krel" "$DEB/src/build/kdir/staging/usr/lib/modules/$krel"; do
+		[ -d "$staged" ] && break
+	done
+	[ -d "$staged" ] || { echo "debroot: no staged modules for $krel in build/kdir/staging" >&2; return 1; }
+	cp -a "$staged" "$DEB/lib/modules/" || return 1
+	tree=$(readlink "$staged/build") || { echo "debroot: $staged/build is no link to the tree" >&2; return 1; }
+	mkdir -p "$DEB$tree"
+	mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=524288 kdirtree "$DEB$tree" || return 1
 }
 
 deb() {
