@@ -26,6 +26,19 @@ impl Row {
 /// The figures pkt-bench computes, and the count of every command kind,
 /// for the guest's run line and the replay's (both `@@PKTBENCH` objects).
 pub fn rows(guest: &Value, sim: &Value) -> Vec<Row> {
+    // Virtual time counts from the counters' reset.  A guest line captured
+    // before the drive reported its clock at the reset has the same clock
+    // in its trace's header, which the replay carries.
+    let mut guest = guest.clone();
+    if guest["counters"].get("clock_at_reset_ns").is_none() {
+        if let (Some(c), Some(at)) = (
+            guest["counters"].as_object_mut(),
+            sim["counters"].get("clock_at_reset_ns"),
+        ) {
+            c.insert("clock_at_reset_ns".into(), at.clone());
+        }
+    }
+    let guest = &guest;
     let (Some(g), Some(s)) = (figures(guest), figures(sim)) else {
         return vec![Row {
             figure: "run".into(),
