@@ -21,8 +21,17 @@ plan() {
 	esac
 }
 
-ok() { checks=$((checks + 1)); echo "ok   - $*"; }
-not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL - $*"; }
+# A check that took 10 s or more since the one before says so: when a test
+# runs out of time, its log shows where the time went.
+check_last_at=$SECONDS
+check_took() {
+	local d=$((SECONDS - check_last_at))
+	check_last_at=$SECONDS
+	check_took_note=
+	[ $d -lt 10 ] || check_took_note=" ($d s)"
+}
+ok() { checks=$((checks + 1)); check_took; echo "ok   - $*$check_took_note"; }
+not_ok() { checks=$((checks + 1)); failures=$((failures + 1)); check_took; echo "FAIL - $*$check_took_note"; }
 
 # check DESCRIPTION COMMAND...: passes when COMMAND exits 0.
 check() {
