@@ -12,7 +12,7 @@
 # writes and reads back, and goes with the disc or the drive.
 # pkttest-drives: cdrw:65536
 # pkttest-debroot: yes
-# pkttest-timeout: 480 (make install: 100-110 s beside another guest, 70 s of it depmod)
+# pkttest-timeout: 480 (make install: 80-105 s beside another guest, 70 s of it depmod)
 . /tests/lib/testlib.sh
 . /tests/lib/debroot.sh
 

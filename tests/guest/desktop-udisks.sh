@@ -10,7 +10,7 @@
 # remount, unmounts it, and the mapping can then be torn down.
 # pkttest-drives: cdrw:65536
 # pkttest-debroot: yes
-# pkttest-timeout: 480 (make install: 100-110 s beside another guest, 70 s of it depmod)
+# pkttest-timeout: 480 (make install: 80-105 s beside another guest, 70 s of it depmod)
 . /tests/lib/testlib.sh
 . /tests/lib/debroot.sh
 

@@ -10,7 +10,7 @@
 # out or a drive removed leaves no mapping behind.
 # pkttest-drives: cdrw-blank:65536
 # pkttest-debroot: yes
-# pkttest-timeout: 480 (make install: 100-110 s beside another guest, 70 s of it depmod)
+# pkttest-timeout: 480 (make install: 80-105 s beside another guest, 70 s of it depmod)
 . /tests/lib/testlib.sh
 plan 59
 . /tests/lib/debroot.sh
